@@ -1,0 +1,1 @@
+"""Metronome's API: one thin handler module per resource (parse -> store -> serialise)."""

@@ -1,0 +1,86 @@
+"""`create_app(settings)`: the route table and the middlewares every request passes."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Awaitable, Callable
+
+from aiohttp import web
+
+from emulator.api.usage import list_usage
+from emulator.control import routes as control_routes
+from emulator.errors import ApiError, Unauthorized
+from emulator.jsonio import json_response
+from emulator.keys import SETTINGS, TENANT, TENANTS
+from emulator.scenario import initial_store
+from emulator.settings import Settings
+from emulator.tenants import Tenants
+
+__all__ = ["create_app"]
+
+log = logging.getLogger("emulator")
+Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
+# Requests under these paths need no bearer token.
+_OPEN_PATHS = ("/_emulator/health",)
+# Large enough for a state document of a million events (POST /_emulator/state).
+_MAX_BODY = 1024 * 2**20
+
+
+def create_app(settings: Settings, tenants: Tenants | None = None) -> web.Application:
+    app = web.Application(
+        middlewares=[errors_middleware, auth_middleware], client_max_size=_MAX_BODY
+    )
+    app[SETTINGS] = settings
+    app[TENANTS] = tenants or Tenants(lambda: initial_store(settings))
+    app.router.add_post("/v1/usage", list_usage)
+    control_routes.setup(app)
+    return app
+
+
+@web.middleware
+async def errors_middleware(request: web.Request, handler: Handler) -> web.StreamResponse:
+    """Every error leaves as `{"message": ...}` with its real status; nothing leaks a traceback."""
+    try:
+        return await handler(request)
+    except ApiError as exc:
+        return json_response({"message": exc.message}, exc.status)
+    except web.HTTPException as exc:
+        if exc.status < 400:
+            raise
+        response = json_response({"message": _http_message(request, exc)}, exc.status)
+        if "Allow" in exc.headers:
+            response.headers["Allow"] = exc.headers["Allow"]
+        return response
+    except Exception:
+        log.exception("unexpected error answering %s %s", request.method, request.path)
+        return json_response({"message": "internal error in the emulator (see its log)"}, 500)
+
+
+def _http_message(request: web.Request, exc: web.HTTPException) -> str:
+    if isinstance(exc, web.HTTPNotFound):
+        return f"no such endpoint: {request.method} {request.path}"
+    if isinstance(exc, web.HTTPMethodNotAllowed):
+        allowed = ", ".join(sorted(exc.allowed_methods))
+        return f"method {request.method} is not allowed on {request.path} (allowed: {allowed})"
+    if isinstance(exc, web.HTTPRequestEntityTooLarge):
+        return f"request body is too large (at most {_MAX_BODY} bytes)"
+    return exc.reason
+
+
+@web.middleware
+async def auth_middleware(request: web.Request, handler: Handler) -> web.StreamResponse:
+    """`Authorization: Bearer <token>` selects the tenant; tokens may contain spaces."""
+    if request.path in _OPEN_PATHS:
+        return await handler(request)
+    header = request.headers.get("Authorization")
+    if header is None:
+        raise Unauthorized("missing Authorization header: send 'Authorization: Bearer <token>'")
+    scheme, _, token = header.partition(" ")
+    token = token.strip()
+    if scheme.lower() != "bearer" or not token:
+        raise Unauthorized("Authorization header must be 'Bearer <token>' with a non-empty token")
+    allowed = request.app[SETTINGS].tokens
+    if allowed and token not in allowed:
+        raise Unauthorized("this bearer token is not accepted by this emulator (see --token)")
+    request[TENANT] = request.app[TENANTS].get(token)
+    return await handler(request)

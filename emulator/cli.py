@@ -1,0 +1,187 @@
+"""`metronome-emulator` (or `python -m emulator`): options, environment, start-up line, signals."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import signal
+import sys
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import Any
+
+from aiohttp import web
+
+from emulator import __version__
+from emulator.app import create_app
+from emulator.keys import TENANTS
+from emulator.scenario import FixtureError
+from emulator.settings import Settings
+
+__all__ = ["build_parser", "main", "settings_from"]
+
+DEFAULTS = Settings()
+
+
+def _positive(text: str) -> int:
+    value = int(text)
+    if value < 0:
+        raise ValueError(text)
+    return value
+
+
+def _page_size(text: str) -> int:
+    value = int(text)
+    if not 1 <= value <= 100_000:
+        raise ValueError(text)
+    return value
+
+
+_positive.__name__ = "non-negative integer"
+_page_size.__name__ = "page size (1..100000)"
+
+# (flag, environment variable, type, default, help)
+_OPTIONS: list[tuple[str, str, Callable[[str], Any], Any, str]] = [
+    ("--host", "EMULATOR_HOST", str, DEFAULTS.host, "interface to bind (0.0.0.0 in a container)"),
+    ("--port", "EMULATOR_PORT", int, DEFAULTS.port, "TCP port; 0 picks a free one"),
+    ("--seed", "EMULATOR_SEED", int, DEFAULTS.seed, "seed of the generated scenario"),
+    (
+        "--page-size",
+        "EMULATOR_PAGE_SIZE",
+        _page_size,
+        DEFAULTS.page_size,
+        "rows per page of POST /v1/usage unless the request or a runtime setting says otherwise",
+    ),
+    (
+        "--fixtures",
+        "EMULATOR_FIXTURES",
+        Path,
+        None,
+        "load this fixture document (JSON) instead of generating a scenario",
+    ),
+    (
+        "--customers",
+        "EMULATOR_CUSTOMERS",
+        _positive,
+        DEFAULTS.customers,
+        "customers in the generated scenario",
+    ),
+    (
+        "--days",
+        "EMULATOR_DAYS",
+        _positive,
+        DEFAULTS.days,
+        "UTC days of events in the generated scenario, from 2024-01-01",
+    ),
+    (
+        "--events",
+        "EMULATOR_EVENTS",
+        _positive,
+        DEFAULTS.events,
+        "usage events in the generated scenario",
+    ),
+]
+
+
+class _EnvError(Exception):
+    pass
+
+
+def _env_default(name: str, convert: Callable[[str], Any], default: Any) -> Any:
+    text = os.environ.get(name)
+    if text is None or text == "":
+        return default
+    try:
+        return convert(text)
+    except ValueError:
+        raise _EnvError(f"{name}={text!r} is not a valid {convert.__name__}") from None
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="metronome-emulator",
+        description="A local emulator of Metronome's usage API (POST /v1/usage) over a seeded "
+        "in-memory event store. Every option can also be set with the environment variable "
+        "shown; a flag wins over the variable.",
+    )
+    for flag, env, convert, default, text in _OPTIONS:
+        parser.add_argument(
+            flag,
+            type=convert,
+            default=_env_default(env, convert, default),
+            help=f"{text} [env {env}; default {default}]",
+        )
+    tokens = os.environ.get("EMULATOR_TOKENS", "")
+    parser.add_argument(
+        "--token",
+        dest="tokens",
+        action="append",
+        default=None,
+        help="accept only this bearer token; repeat for several [env EMULATOR_TOKENS, "
+        "comma-separated; default: any non-empty token]",
+    )
+    parser.set_defaults(env_tokens=[t for t in tokens.split(",") if t])
+    parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
+    return parser
+
+
+def settings_from(argv: Sequence[str] | None = None) -> Settings:
+    args = build_parser().parse_args(argv)
+    return Settings(
+        host=args.host,
+        port=args.port,
+        seed=args.seed,
+        page_size=args.page_size,
+        fixtures=args.fixtures,
+        tokens=tuple(args.tokens if args.tokens is not None else args.env_tokens),
+        customers=args.customers,
+        days=args.days,
+        events=args.events,
+    )
+
+
+async def serve(settings: Settings) -> None:
+    app = create_app(settings)
+    runner = web.AppRunner(app, handle_signals=False, access_log=None)
+    await runner.setup()
+    site = web.TCPSite(runner, settings.host, settings.port)
+    await site.start()
+    host, port = runner.addresses[0][:2]
+    initial = app[TENANTS].initial
+    source = f"fixtures {settings.fixtures}" if settings.fixtures else f"seed {settings.seed}"
+    print(
+        f"metronome-emulator {__version__} listening on http://{host}:{port} ({source}: "
+        f"{len(initial.customers)} customers, {len(initial.metrics)} billable metrics, "
+        f"{len(initial.events)} events)",
+        flush=True,
+    )
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(sig, stop.set)
+    try:
+        await stop.wait()
+    finally:
+        await runner.cleanup()
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    try:
+        settings = settings_from(argv)
+    except _EnvError as exc:
+        print(f"metronome-emulator: error: {exc}", file=sys.stderr)
+        return 2
+    try:
+        asyncio.run(serve(settings))
+    except FixtureError as exc:
+        print(f"metronome-emulator: error: {exc}", file=sys.stderr)
+        return 2
+    except OSError as exc:  # the port is taken, the host does not exist...
+        print(
+            f"metronome-emulator: error: cannot listen on {settings.host}:{settings.port}: "
+            f"{exc.strerror}",
+            file=sys.stderr,
+        )
+        return 1
+    return 0

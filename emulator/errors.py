@@ -1,0 +1,111 @@
+"""Errors that carry the real status and message, and the translation of pydantic's errors.
+
+Every 4xx body the emulator sends is `{"message": ...}`; the messages name the field and say what is
+wrong with it. Handlers and the store raise these; one middleware (in `app.py`) writes them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from pydantic import ValidationError
+
+__all__ = [
+    "ApiError",
+    "BadRequest",
+    "Conflict",
+    "NotFound",
+    "Unauthorized",
+    "field_path",
+    "message_for",
+]
+
+
+class ApiError(Exception):
+    status = 500
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
+
+
+class BadRequest(ApiError):
+    status = 400
+
+
+class Unauthorized(ApiError):
+    status = 401
+
+
+class NotFound(ApiError):
+    status = 404
+
+
+class Conflict(ApiError):
+    status = 409
+
+
+def field_path(loc: Sequence[int | str]) -> str:
+    """`("billable_metrics", 0, "id")` -> `billable_metrics[0].id`."""
+    text = ""
+    for part in loc:
+        if isinstance(part, int):
+            text += f"[{part}]"
+        else:
+            text += f".{part}" if text else part
+    return text
+
+
+_TYPE_WORDS = {
+    "string_type": "a string",
+    "list_type": "a list",
+    "dict_type": "an object",
+    "model_type": "an object",
+    "model_attributes_type": "an object",
+    "bool_type": "a boolean",
+    "bool_parsing": "a boolean",
+    "int_type": "an integer",
+    "int_parsing": "an integer",
+    "int_from_float": "an integer",
+    "float_type": "a number",
+    "float_parsing": "a number",
+}
+
+
+def _describe(error: Any) -> str:
+    kind = error["type"]
+    ctx = error.get("ctx") or {}
+    if kind == "missing":
+        return "is required"
+    if kind in _TYPE_WORDS:
+        return f"must be {_TYPE_WORDS[kind]}"
+    if kind == "too_short":
+        return f"must have at least {ctx.get('min_length')} item(s)"
+    if kind == "too_long":
+        return f"must have at most {ctx.get('max_length')} item(s)"
+    if kind == "string_too_short":
+        return "must not be empty" if ctx.get("min_length") == 1 else error["msg"].lower()
+    if kind == "string_too_long":
+        return f"must be at most {ctx.get('max_length')} characters"
+    if kind in ("greater_than_equal", "less_than_equal", "greater_than", "less_than"):
+        return str(error["msg"]).lower()
+    if kind == "value_error":
+        # Our own validators raise ValueError("must ..."): pydantic prefixes "Value error, ".
+        return str(error["msg"]).removeprefix("Value error, ")
+    return str(error["msg"]).lower()
+
+
+def message_for(exc: ValidationError, what: str = "request body") -> str:
+    """One readable sentence for the first problem pydantic found, naming the field."""
+    error = exc.errors(include_url=False)[0]
+    if error["type"] == "json_invalid":
+        return f"{what} must be valid JSON"
+    path = field_path(error["loc"])
+    if not path:
+        if error["type"] in ("model_type", "model_attributes_type", "dict_type"):
+            return f"{what} must be a JSON object"
+        if error["type"] == "list_type":
+            return f"{what} must be a JSON array"
+        return f"{what} {_describe(error)}"
+    return f"{path} {_describe(error)}"

@@ -1,0 +1,30 @@
+"""Reading request bodies into wire models and writing JSON responses."""
+
+from __future__ import annotations
+
+from typing import Any, TypeVar
+
+import orjson
+from aiohttp import web
+from pydantic import BaseModel, ValidationError
+
+from emulator.errors import BadRequest, message_for
+
+__all__ = ["json_response", "read_model"]
+
+M = TypeVar("M", bound=BaseModel)
+
+
+async def read_model(request: web.Request, model: type[M]) -> M:
+    """The request body validated as `model`; 400 with a message naming the field otherwise."""
+    body = await request.read()
+    if not body.strip():
+        raise BadRequest("request body is required: a JSON object")
+    try:
+        return model.model_validate_json(body)
+    except ValidationError as exc:
+        raise BadRequest(message_for(exc)) from None
+
+
+def json_response(payload: Any, status: int = 200) -> web.Response:
+    return web.Response(body=orjson.dumps(payload), status=status, content_type="application/json")

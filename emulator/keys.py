@@ -1,0 +1,15 @@
+"""Typed keys for what the application and each request carry."""
+
+from __future__ import annotations
+
+from aiohttp import web
+
+from emulator.settings import Settings
+from emulator.tenants import Tenant, Tenants
+
+__all__ = ["SETTINGS", "TENANT", "TENANTS"]
+
+SETTINGS = web.AppKey("settings", Settings)
+TENANTS = web.AppKey("tenants", Tenants)
+# Per request: the tenant selected by the bearer token (set by the auth middleware).
+TENANT = web.RequestKey("tenant", Tenant)

@@ -1,0 +1,22 @@
+"""One frozen settings object, built from command-line flags and `EMULATOR_*` variables."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+__all__ = ["Settings"]
+
+
+@dataclass(frozen=True, slots=True)
+class Settings:
+    host: str = "127.0.0.1"
+    port: int = 4010
+    seed: int = 42
+    page_size: int = 100
+    fixtures: Path | None = None  # load this fixture document instead of generating
+    tokens: tuple[str, ...] = ()  # when not empty, only these bearer tokens are accepted
+    # Size of the generated scenario.
+    customers: int = 8
+    days: int = 7
+    events: int = 20_000

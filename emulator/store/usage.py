@@ -1,0 +1,253 @@
+"""Batch usage (`POST /v1/usage`): which rows a query has, and each row's numbers.
+
+Rows are (customer, billable metric, window) in that sort order, zero usage included. A row's value
+merges the hourly cells of the customer's sender keys; only a `none` window that starts or ends
+inside an hour reads raw events, for that partial hour alone. So a query costs what its rows cost,
+whatever the number of events stored.
+"""
+
+from __future__ import annotations
+
+from bisect import bisect_left
+from dataclasses import dataclass
+from typing import Any
+
+from emulator.errors import BadRequest
+from emulator.store.matching import NO_MATCH, Matcher
+from emulator.store.store import Cells, Store
+from emulator.store.values import string_form
+from emulator.timestamps import US_PER_HOUR, format_rfc3339
+from emulator.windows import Windows
+from emulator.wire import UsageQuery
+
+__all__ = ["MAX_GROUP_VALUES", "MetricScope", "Position", "UsageScope", "json_number", "usage_page"]
+
+MAX_GROUP_VALUES = 200
+# Where the next row starts: (customer id, billable metric id, window index).
+Position = tuple[str, str, int]
+_INT64 = 2**63
+
+
+@dataclass(frozen=True, slots=True)
+class MetricScope:
+    matcher: Matcher
+    group_key: str | None = None
+    group_values: tuple[str, ...] | None = None  # None: every value seen in the query range
+
+
+@dataclass(frozen=True, slots=True)
+class UsageScope:
+    customer_ids: list[str]  # sorted
+    metric_ids: list[str]  # sorted
+    metrics: dict[str, MetricScope]
+    windows: Windows
+
+    @classmethod
+    def resolve(cls, store: Store, query: UsageQuery) -> UsageScope:
+        """Check the query against the store (unknown ids and group keys are 400s)."""
+        windows = Windows.cut(query.starting_on, query.ending_before, query.window_size)
+        if query.customer_ids is None:  # archived customers only when named
+            customer_ids = [c.id for c in store.customers.values() if c.archived_at is None]
+        else:
+            for i, customer_id in enumerate(query.customer_ids):
+                if customer_id not in store.customers:
+                    raise BadRequest(f"customer_ids[{i}] {customer_id} is not a known customer")
+            customer_ids = list(set(query.customer_ids))
+        metrics: dict[str, MetricScope] = {}
+        if query.billable_metrics is None:
+            for metric in store.metrics.values():
+                if metric.archived_at is None:
+                    metrics[metric.id] = MetricScope(store.matchers[metric.id])
+        else:
+            for i, selector in enumerate(query.billable_metrics):
+                where = f"billable_metrics[{i}]"
+                matcher = store.matchers.get(selector.id)
+                if matcher is None:
+                    raise BadRequest(f"{where}.id {selector.id} is not a known billable metric")
+                if selector.id in metrics:
+                    raise BadRequest(f"{where}.id {selector.id} is named more than once")
+                group_by = selector.group_by
+                if group_by is None:
+                    metrics[selector.id] = MetricScope(matcher)
+                    continue
+                if group_by.key not in matcher.group_names:
+                    keys = ", ".join(matcher.group_names) or "none: the metric has no group keys"
+                    raise BadRequest(
+                        f"{where}.group_by.key must be one of the metric's group keys ({keys})"
+                    )
+                values = None if group_by.values is None else tuple(dict.fromkeys(group_by.values))
+                metrics[selector.id] = MetricScope(matcher, group_by.key, values)
+        return cls(sorted(customer_ids), sorted(metrics), metrics, windows)
+
+    def start(self, position: Position | None) -> tuple[int, int, int]:
+        """Indices (customer, metric, window) of the first row at or after `position`."""
+        if position is None:
+            return 0, 0, 0
+        customer_id, metric_id, window = position
+        ci = bisect_left(self.customer_ids, customer_id)
+        if ci < len(self.customer_ids) and self.customer_ids[ci] == customer_id:
+            mi = bisect_left(self.metric_ids, metric_id)
+            if mi < len(self.metric_ids) and self.metric_ids[mi] == metric_id:
+                return ci, mi, window
+            return ci, mi, 0
+        return ci, 0, 0
+
+
+def json_number(value: Any) -> Any:
+    """Integral results as JSON integers; integers beyond 64 bits as floats (orjson's limit)."""
+    if isinstance(value, float):
+        return int(value) if value.is_integer() and abs(value) < _INT64 else value
+    if isinstance(value, int) and not -_INT64 <= value < _INT64:
+        return float(value)
+    return value
+
+
+def usage_page(
+    store: Store, scope: UsageScope, position: Position | None, limit: int
+) -> tuple[list[dict[str, Any]], Position | None]:
+    """Up to `limit` rows from `position` on, and the position of the row after them (None at the
+    end)."""
+    windows = scope.windows
+    n_windows = len(windows)
+    labels: dict[int, tuple[str, str]] = {}  # window index -> formatted bounds, shared by rows
+    rows: list[dict[str, Any]] = []
+    ci, mi, wi = scope.start(position)
+    while ci < len(scope.customer_ids):
+        customer_id = scope.customer_ids[ci]
+        senders = store.sender_keys(customer_id)
+        while mi < len(scope.metric_ids):
+            metric = scope.metrics[scope.metric_ids[mi]]
+            reader = _RowReader(store, metric, senders, windows)
+            while wi < n_windows:
+                if len(rows) == limit:
+                    return rows, (customer_id, scope.metric_ids[mi], wi)
+                label = labels.get(wi)
+                if label is None:
+                    lo, hi = windows.bounds(wi)
+                    label = labels[wi] = (format_rfc3339(lo), format_rfc3339(hi))
+                rows.append(reader.row(customer_id, wi, label))
+                wi += 1
+            mi, wi = mi + 1, 0
+        ci, mi = ci + 1, 0
+    return rows, None
+
+
+class _RowReader:
+    """The numbers of one (customer, metric) pair, window by window."""
+
+    def __init__(self, store: Store, scope: MetricScope, senders: list[str], windows: Windows):
+        self.store = store
+        self.scope = scope
+        self.matcher = scope.matcher
+        self.senders = senders
+        self.windows = windows
+        metric_id = scope.matcher.metric.id
+        self.series = [s for k in senders if (s := store.series.get((k, metric_id)))]
+        self.groups: list[dict[str, Cells]] = []
+        self.group_values: tuple[str, ...] = ()
+        if scope.group_key is not None:
+            self.groups = [
+                g for k in senders if (g := store.group_series.get((k, metric_id, scope.group_key)))
+            ]
+            self.group_values = scope.group_values or self._values_seen()
+
+    def row(self, customer_id: str, index: int, label: tuple[str, str]) -> dict[str, Any]:
+        metric = self.matcher.metric
+        lo, hi = self.windows.bounds(index)
+        h_from, h_to, partials = _split(lo, hi)
+        aggregation = self.matcher.aggregation
+        cells = _gather(self.series, h_from, h_to)
+        partial_events = self._partial_events(partials) if partials else []
+        if partial_events:
+            extra: Cells = {}
+            for event, value in partial_events:
+                aggregation.add(extra, 0, value, event.ts, event.seq)
+            cells.extend(extra.values())
+        value = aggregation.fold(cells) if cells else aggregation.empty
+        row = {
+            "customer_id": customer_id,
+            "billable_metric_id": metric.id,
+            "billable_metric_name": metric.name,
+            "start_timestamp": label[0],
+            "end_timestamp": label[1],
+            "value": json_number(value),
+        }
+        if self.scope.group_key is not None:
+            row["groups"] = self._groups(h_from, h_to, partial_events)
+        return row
+
+    def _groups(
+        self, h_from: int, h_to: int, partial_events: list[tuple[Any, Any]]
+    ) -> dict[str, Any]:
+        aggregation = self.matcher.aggregation
+        key = self.scope.group_key
+        extra: dict[str, Cells] = {}
+        for event, value in partial_events:
+            group_value = event.properties.get(key)
+            if group_value is not None:
+                aggregation.add(
+                    extra.setdefault(string_form(group_value), {}), 0, value, event.ts, event.seq
+                )
+        groups: dict[str, Any] = {}
+        for group_value in self.group_values:
+            cells = _gather([g[group_value] for g in self.groups if group_value in g], h_from, h_to)
+            if group_value in extra:
+                cells.extend(extra[group_value].values())
+            groups[group_value] = json_number(aggregation.fold(cells)) if cells else None
+        return groups
+
+    def _values_seen(self) -> tuple[str, ...]:
+        """Group values with a matching event anywhere in the query range, sorted, at most 200."""
+        h_from, h_to, partials = _split(self.windows.start, self.windows.end)
+        seen: set[str] = set()
+        for groups in self.groups:
+            for group_value, cells in groups.items():
+                if group_value not in seen and _gather([cells], h_from, h_to):
+                    seen.add(group_value)
+        for event, _ in self._partial_events(partials):
+            group_value = event.properties.get(self.scope.group_key)
+            if group_value is not None:
+                seen.add(string_form(group_value))
+        return tuple(sorted(seen)[:MAX_GROUP_VALUES])
+
+    def _partial_events(self, partials: list[tuple[int, int]]) -> list[tuple[Any, Any]]:
+        """Matching raw events (with their contributions) inside partial-hour ranges."""
+        found = []
+        contribution = self.matcher.contribution
+        for lo, hi in partials:
+            for sender in self.senders:
+                for event in self.store.raw.get((sender, lo // US_PER_HOUR), ()):
+                    if lo <= event.ts < hi:
+                        value = contribution(event.event_type, event.properties)
+                        if value is not NO_MATCH:
+                            found.append((event, value))
+        return found
+
+
+def _split(lo: int, hi: int) -> tuple[int, int, list[tuple[int, int]]]:
+    """Whole hours [h_from, h_to) inside [lo, hi), and the partial-hour ranges left at the ends."""
+    h_from = -(-lo // US_PER_HOUR)
+    h_to = hi // US_PER_HOUR
+    if h_from > h_to:  # both ends inside one hour
+        return 0, 0, [(lo, hi)]
+    partials = []
+    if lo < h_from * US_PER_HOUR:
+        partials.append((lo, h_from * US_PER_HOUR))
+    if h_to * US_PER_HOUR < hi:
+        partials.append((h_to * US_PER_HOUR, hi))
+    return h_from, h_to, partials
+
+
+def _gather(series: list[Cells], h_from: int, h_to: int) -> list[Any]:
+    """The cells of hours [h_from, h_to) in each series."""
+    found = []
+    span = h_to - h_from
+    for cells in series:
+        if span <= len(cells):
+            for hour in range(h_from, h_to):
+                cell = cells.get(hour)
+                if cell is not None:
+                    found.append(cell)
+        else:  # a long range over a sparse series: walk the series instead
+            found.extend(cell for hour, cell in cells.items() if h_from <= hour < h_to)
+    return found

@@ -1,0 +1,58 @@
+"""How event property values are read: their string form and their numeric value.
+
+Filters, UNIQUE and group values compare string forms; SUM, MAX and LATEST read numbers.
+"""
+
+from __future__ import annotations
+
+import re
+
+import orjson
+
+__all__ = ["as_number", "string_form"]
+
+# A decimal number written as a string, such as "648", "-1.5" or "2e3".
+_DECIMAL = re.compile(r"[+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?")
+
+
+def string_form(value: object) -> str:
+    """The string a property value compares as.
+
+    Strings as they are; `true`/`false`; integral numbers without a fraction (`7` for 7.0); other
+    numbers in their shortest round-trip form. Objects and arrays (which Metronome's docs do not
+    cover) compare as compact JSON with sorted keys.
+    """
+    if isinstance(value, str):
+        return value
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, int):
+        return str(value)
+    if isinstance(value, float):
+        return str(int(value)) if value.is_integer() else repr(value)
+    return orjson.dumps(value, option=orjson.OPT_SORT_KEYS).decode()
+
+
+def as_number(value: object) -> int | float | None:
+    """The numeric value of a property, or None when it is not numeric.
+
+    JSON numbers and strings that parse as decimal numbers count; booleans do not. Integral
+    values come back as `int` so that sums of them stay exact.
+    """
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, int):
+        return value
+    if isinstance(value, float):
+        return int(value) if value.is_integer() else value
+    if isinstance(value, str) and _DECIMAL.fullmatch(value):
+        try:
+            number = float(value)
+            if number != number or number in (float("inf"), float("-inf")):
+                return None
+            if "." not in value and "e" not in value and "E" not in value:
+                return int(value)
+        except ValueError:  # more digits than int() accepts: not a usable number
+            return None
+        return int(number) if number.is_integer() else number
+    return None

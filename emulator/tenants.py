@@ -1,0 +1,32 @@
+"""Per-token state: each bearer token gets its own tenant, created on first use."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from emulator.store.store import Store
+
+__all__ = ["Tenant", "Tenants"]
+
+
+@dataclass(slots=True)
+class Tenant:
+    store: Store
+    page_size: int | None = None  # the runtime setting (PATCH /_emulator/config)
+
+
+class Tenants:
+    """Tenants by token. The seeded (or fixture) store is built once and shared by every tenant
+    until something replaces a tenant's state."""
+
+    def __init__(self, build_initial: Callable[[], Store]) -> None:
+        self._build_initial = build_initial
+        self.initial = build_initial()
+        self._tenants: dict[str, Tenant] = {}
+
+    def get(self, token: str) -> Tenant:
+        tenant = self._tenants.get(token)
+        if tenant is None:
+            tenant = self._tenants[token] = Tenant(self.initial)
+        return tenant

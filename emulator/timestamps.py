@@ -1,0 +1,63 @@
+"""RFC 3339 timestamps at the edges, integer epoch microseconds inside.
+
+Parsing is strict on purpose: Python's `datetime.fromisoformat` also accepts dates without a time,
+ISO basic format and timestamps without an offset, none of which Metronome accepts.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import UTC, datetime, timedelta
+
+__all__ = ["US_PER_DAY", "US_PER_HOUR", "US_PER_SECOND", "format_rfc3339", "parse_rfc3339"]
+
+US_PER_SECOND = 1_000_000
+US_PER_HOUR = 3600 * US_PER_SECOND
+US_PER_DAY = 24 * US_PER_HOUR
+
+_RFC3339 = re.compile(
+    r"(\d{4})-(\d\d)-(\d\d)[Tt](\d\d):(\d\d):(\d\d)(?:\.(\d+))?(?:[Zz]|([+-])(\d\d):(\d\d))"
+)
+_EPOCH_ORDINAL = datetime(1970, 1, 1).toordinal()
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+_MIN_US = (datetime(1, 1, 1, tzinfo=UTC) - _EPOCH) // timedelta(microseconds=1)
+_MAX_US = (datetime(9999, 12, 31, 23, 59, 59, 999999, tzinfo=UTC) - _EPOCH) // timedelta(
+    microseconds=1
+)
+
+
+def parse_rfc3339(text: str) -> int:
+    """Epoch microseconds of an RFC 3339 timestamp with `Z` or an offset; ValueError otherwise.
+
+    Fractions beyond microseconds are truncated.
+    """
+    match = _RFC3339.fullmatch(text)
+    if match is None:
+        raise ValueError(text)
+    year, month, day, hour, minute, second, fraction, sign, off_h, off_m = match.groups()
+    # datetime() validates the calendar (month 13, February 30, hour 24, second 60 all fail).
+    moment = datetime(int(year), int(month), int(day), int(hour), int(minute), int(second))
+    seconds = (moment.toordinal() - _EPOCH_ORDINAL) * 86400 + moment.hour * 3600
+    seconds += moment.minute * 60 + moment.second
+    if sign is not None:
+        if int(off_h) > 23 or int(off_m) > 59:
+            raise ValueError(text)
+        offset = int(off_h) * 3600 + int(off_m) * 60
+        seconds += -offset if sign == "+" else offset
+    micros = seconds * US_PER_SECOND + int((fraction or "0")[:6].ljust(6, "0"))
+    if not _MIN_US <= micros <= _MAX_US:  # an offset can push year 1 or 9999 out of range
+        raise ValueError(text)
+    return micros
+
+
+def format_rfc3339(micros: int) -> str:
+    """UTC with `Z`; whole seconds when the fraction is zero, else the fraction, no trailing 0s."""
+    moment = _EPOCH + timedelta(microseconds=micros)
+    # Not strftime: glibc's %Y drops the leading zeros of years before 1000.
+    text = (
+        f"{moment.year:04d}-{moment.month:02d}-{moment.day:02d}"
+        f"T{moment.hour:02d}:{moment.minute:02d}:{moment.second:02d}"
+    )
+    if moment.microsecond:
+        text += f".{moment.microsecond:06d}".rstrip("0")
+    return text + "Z"
