@@ -1,0 +1,31 @@
+"""Shared test helpers: paths, and reading every row of a query straight from a store."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from emulator.store.store import Store
+from emulator.store.usage import UsageScope, usage_page
+from emulator.wire import UsageQuery
+
+ROOT = Path(__file__).resolve().parent.parent
+SMALL = ROOT / "fixtures" / "small.json"
+
+ACME = "aaaaaaaa-0000-4000-8000-000000000001"
+BETA = "bbbbbbbb-0000-4000-8000-000000000002"
+GAMMA = "cccccccc-0000-4000-8000-000000000003"
+API_CALLS = "11111111-1111-4111-8111-111111111111"
+TOKENS = "22222222-2222-4222-8222-222222222222"
+PEAK_STORAGE = "33333333-3333-4333-8333-333333333333"
+ACTIVE_USERS = "44444444-4444-4444-8444-444444444444"
+SEATS = "55555555-5555-4555-8555-555555555555"
+OLD_API_CALLS = "66666666-6666-4666-8666-666666666666"
+
+
+def all_rows(store: Store, query: dict[str, Any]) -> list[dict[str, Any]]:
+    """Every row of `query`, as one page of unlimited size."""
+    scope = UsageScope.resolve(store, UsageQuery.model_validate(query))
+    rows, following = usage_page(store, scope, None, 10**9)
+    assert following is None
+    return rows
