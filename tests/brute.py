@@ -70,9 +70,12 @@ def matches(metric: dict[str, Any], event: dict[str, Any]) -> bool:
             not present or text_of(props[f["name"]]) not in f["in_values"]
         ):
             return False
-        if f.get("not_in_values") is not None and present:
-            if text_of(props[f["name"]]) in f["not_in_values"]:
-                return False
+        if (
+            f.get("not_in_values") is not None
+            and present
+            and text_of(props[f["name"]]) in f["not_in_values"]
+        ):
+            return False
     kind = metric["aggregation_type"].upper()
     if kind in ("SUM", "MAX", "LATEST"):
         return number_of(props.get(metric["aggregation_key"])) is not None

@@ -53,7 +53,7 @@ def random_query(rng: random.Random, document: dict[str, Any], days: int) -> dic
                         for e in document["events"]
                         if e["properties"].get(group_by["key"]) is not None
                     }
-                    pool = sorted(seen) + ["never-seen"]
+                    pool = [*sorted(seen), "never-seen"]
                     group_by["values"] = rng.sample(pool, rng.randrange(1, len(pool) + 1))
                 selector["group_by"] = group_by
             selectors.append(selector)
