@@ -48,8 +48,6 @@ WINDOW_RULE = "must be one of hour, day, none"
 
 
 def _timestamp(value: object) -> int:
-    if isinstance(value, int) and not isinstance(value, bool):
-        return value  # already parsed: models built in code pass epoch microseconds
     if not isinstance(value, str):
         raise ValueError(TIMESTAMP_RULE)
     try:
