@@ -1,0 +1,65 @@
+"""The README's examples run as written, and its test command is the one CI runs."""
+
+from __future__ import annotations
+
+import contextlib
+import io
+import json
+import re
+
+import httpx
+
+from tests.contract.conftest import emulator_process
+from tests.helpers import ROOT
+
+README = (ROOT / "README.md").read_text()
+
+
+def block(language: str, after: str) -> str:
+    """The first fenced block of `language` after the text `after`."""
+    start = README.index(after)
+    match = re.compile(rf"```{language}\n(.*?)```", re.S).search(README, start)
+    assert match, f"no {language} block after {after!r}"
+    return match.group(1)
+
+
+def test_ci_runs_the_readme_test_command() -> None:
+    command = block("sh", "Install what the tests need").strip()
+    assert command in (ROOT / ".ci" / "run").read_text()
+
+
+def test_sdk_example_runs() -> None:
+    code = block("python", "With the official Python SDK")
+    with emulator_process() as url:
+        output = io.StringIO()
+        with contextlib.redirect_stdout(output):
+            exec(code.replace("http://127.0.0.1:4010", url), {})
+        # The example's total, against a direct sum of every row in one big page.
+        response = httpx.post(
+            f"{url}/v1/usage",
+            json={
+                "starting_on": "2024-01-01T00:00:00Z",
+                "ending_before": "2024-01-08T00:00:00Z",
+                "window_size": "day",
+            },
+            headers={"Authorization": "Bearer x", "X-Emulator-Page-Size": "100000"},
+        )
+        rows = response.json()["data"]
+    expected = sum(r["value"] for r in rows if r["billable_metric_name"] == "API requests")
+    assert float(output.getvalue()) == expected  # the SDK parses values as floats
+    assert expected > 0
+
+
+def test_curl_example_answer() -> None:
+    curl = block("sh", "With curl:")
+    body = json.loads(re.search(r"-d '(.*?)'", curl, re.S).group(1))  # type: ignore[union-attr]
+    shown = block("json", "With curl:")
+    with emulator_process() as url:
+        page = httpx.post(
+            f"{url}/v1/usage", json=body, headers={"Authorization": "Bearer x"}
+        ).json()
+    first = page["data"][0]
+    assert f'"customer_id": "{first["customer_id"]}"' in shown
+    assert f'"value": {first["value"]},' in shown
+    assert json.dumps(first["groups"]) in shown
+    assert page["next_page"] is None
