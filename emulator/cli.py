@@ -142,6 +142,11 @@ def settings_from(argv: Sequence[str] | None = None) -> Settings:
 
 
 async def serve(settings: Settings) -> None:
+    # Before anything else, so that a signal sent right after the start-up line is not lost.
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(sig, stop.set)
     app = create_app(settings)
     runner = web.AppRunner(app, handle_signals=False, access_log=None)
     await runner.setup()
@@ -156,10 +161,6 @@ async def serve(settings: Settings) -> None:
         f"{len(initial.events)} events)",
         flush=True,
     )
-    stop = asyncio.Event()
-    loop = asyncio.get_running_loop()
-    for sig in (signal.SIGINT, signal.SIGTERM):
-        loop.add_signal_handler(sig, stop.set)
     try:
         await stop.wait()
     finally:
@@ -174,6 +175,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 2
     try:
         asyncio.run(serve(settings))
+    except KeyboardInterrupt:  # Ctrl-C while the scenario was still being built
+        return 0
     except FixtureError as exc:
         print(f"metronome-emulator: error: {exc}", file=sys.stderr)
         return 2

@@ -1,0 +1,127 @@
+"""The command line: flags, EMULATOR_* variables, start-up errors, clean shutdown."""
+
+from __future__ import annotations
+
+import signal
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from emulator.cli import build_parser, main, settings_from
+from tests.contract.conftest import emulator_process
+
+
+class TestSettings:
+    """Every option has a flag and an environment variable; the flag wins."""
+
+    def test_defaults(self, monkeypatch: pytest.MonkeyPatch) -> None:
+        for name in ("EMULATOR_PORT", "EMULATOR_SEED", "EMULATOR_PAGE_SIZE", "EMULATOR_TOKENS"):
+            monkeypatch.delenv(name, raising=False)
+        settings = settings_from([])
+        assert (settings.host, settings.port, settings.seed, settings.page_size) == (
+            "127.0.0.1",
+            4010,
+            42,
+            100,
+        )
+        assert settings.tokens == ()
+
+    def test_environment(self, monkeypatch: pytest.MonkeyPatch) -> None:
+        env = {
+            "EMULATOR_HOST": "0.0.0.0",
+            "EMULATOR_PORT": "5000",
+            "EMULATOR_SEED": "9",
+            "EMULATOR_PAGE_SIZE": "25",
+            "EMULATOR_FIXTURES": "f.json",
+            "EMULATOR_CUSTOMERS": "3",
+            "EMULATOR_DAYS": "2",
+            "EMULATOR_EVENTS": "10",
+            "EMULATOR_TOKENS": "a,b c",
+        }
+        for name, value in env.items():
+            monkeypatch.setenv(name, value)
+        settings = settings_from([])
+        assert (settings.host, settings.port, settings.seed, settings.page_size) == (
+            "0.0.0.0",
+            5000,
+            9,
+            25,
+        )
+        assert (settings.fixtures, settings.customers, settings.days, settings.events) == (
+            Path("f.json"),
+            3,
+            2,
+            10,
+        )
+        assert settings.tokens == ("a", "b c")
+
+    def test_flags_win(self, monkeypatch: pytest.MonkeyPatch) -> None:
+        monkeypatch.setenv("EMULATOR_SEED", "9")
+        monkeypatch.setenv("EMULATOR_TOKENS", "env")
+        settings = settings_from(["--seed", "5", "--token", "x", "--token", "y z"])
+        assert (settings.seed, settings.tokens) == (5, ("x", "y z"))
+
+    def test_help_names_every_variable(self) -> None:
+        text = build_parser().format_help()
+        for name in (
+            "HOST",
+            "PORT",
+            "SEED",
+            "PAGE_SIZE",
+            "FIXTURES",
+            "CUSTOMERS",
+            "DAYS",
+            "EVENTS",
+            "TOKENS",
+        ):
+            assert f"EMULATOR_{name}" in text
+
+    def test_bad_environment_value(
+        self, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+    ) -> None:
+        monkeypatch.setenv("EMULATOR_PAGE_SIZE", "0")
+        assert main([]) == 2
+        assert "EMULATOR_PAGE_SIZE='0'" in capsys.readouterr().err
+
+    def test_bad_flag_value(self) -> None:
+        with pytest.raises(SystemExit) as exited:
+            settings_from(["--page-size", "100001"])
+        assert exited.value.code == 2
+
+
+class TestStartUp:
+    """Start-up problems are one clear line and a non-zero exit, never a traceback."""
+
+    def test_bad_fixture(self, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+        path = tmp_path / "bad.json"
+        path.write_text(
+            '{"billable_metrics": [{"id": "11111111-1111-4111-8111-111111111111",'
+            ' "name": "x", "aggregation_type": "sum"}]}'
+        )
+        assert main(["--fixtures", str(path), "--port", "0"]) == 2
+        err = capsys.readouterr().err
+        assert "billable_metrics[0] aggregation_key is required for SUM" in err
+
+    def test_missing_fixture(self, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+        assert main(["--fixtures", str(tmp_path / "none.json"), "--port", "0"]) == 2
+        assert "cannot read fixture file" in capsys.readouterr().err
+
+    def test_port_in_use(self, capsys: pytest.CaptureFixture[str]) -> None:
+        with emulator_process() as url:
+            port = url.rsplit(":", 1)[1]
+            assert main(["--port", port, "--customers", "1", "--events", "1"]) == 1
+        assert f"cannot listen on 127.0.0.1:{port}" in capsys.readouterr().err
+
+    def test_sigint_shuts_down_cleanly(self) -> None:
+        process = subprocess.Popen(
+            [sys.executable, "-m", "emulator", "--port", "0", "--events", "10"],
+            stdout=subprocess.PIPE,
+            text=True,
+        )
+        assert process.stdout is not None
+        assert "listening on" in process.stdout.readline()
+        process.send_signal(signal.SIGINT)
+        assert process.wait(timeout=10) == 0
+        process.stdout.close()
