@@ -9,7 +9,8 @@ from aiohttp import web
 
 from emulator.api.usage import list_usage
 from emulator.control import routes as control_routes
-from emulator.errors import ApiError, Unauthorized
+from emulator.errors import ApiError, Conflict, Unauthorized
+from emulator.idempotency import Answer, request_fingerprint
 from emulator.jsonio import json_response
 from emulator.keys import SETTINGS, TENANT, TENANTS
 from emulator.scenario import initial_store
@@ -28,7 +29,8 @@ _MAX_BODY = 1024 * 2**20
 
 def create_app(settings: Settings, tenants: Tenants | None = None) -> web.Application:
     app = web.Application(
-        middlewares=[errors_middleware, auth_middleware], client_max_size=_MAX_BODY
+        middlewares=[errors_middleware, auth_middleware, idempotency_middleware],
+        client_max_size=_MAX_BODY,
     )
     app[SETTINGS] = settings
     app[TENANTS] = tenants or Tenants(lambda: initial_store(settings))
@@ -84,3 +86,30 @@ async def auth_middleware(request: web.Request, handler: Handler) -> web.StreamR
         raise Unauthorized("this bearer token is not accepted by this emulator (see --token)")
     request[TENANT] = request.app[TENANTS].get(token)
     return await handler(request)
+
+
+@web.middleware
+async def idempotency_middleware(request: web.Request, handler: Handler) -> web.StreamResponse:
+    """Replays the stored answer of an `Idempotency-Key` (see `emulator/idempotency.py`)."""
+    key = request.headers.get("Idempotency-Key")
+    if request.method != "POST" or not key or not request.path.startswith("/v1/"):
+        return await handler(request)
+    fingerprint = request_fingerprint(request.path, request.query_string, await request.read())
+    keys = request[TENANT].idempotency
+    stored = keys.get(key)
+    if stored is not None:
+        if stored.fingerprint != fingerprint:
+            raise Conflict("Idempotency-Key was already used with a different request")
+        return web.Response(
+            body=stored.body, status=stored.status, content_type=stored.content_type
+        )
+    try:
+        response = await handler(request)
+    except ApiError as exc:
+        if exc.status == 400:  # failed validation: not executed, so not remembered
+            raise
+        response = json_response({"message": exc.message}, exc.status)
+    if isinstance(response, web.Response) and isinstance(response.body, bytes):
+        answer = Answer(fingerprint, response.status, response.body, response.content_type)
+        keys.remember(key, answer)
+    return response

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
+from emulator.idempotency import IdempotencyKeys
 from emulator.store.store import Store
 
 __all__ = ["Tenant", "Tenants"]
@@ -14,6 +15,7 @@ __all__ = ["Tenant", "Tenants"]
 class Tenant:
     store: Store
     page_size: int | None = None  # the runtime setting (PATCH /_emulator/config)
+    idempotency: IdempotencyKeys = field(default_factory=IdempotencyKeys)
 
 
 class Tenants:
