@@ -15,7 +15,6 @@ __all__ = [
     "ApiError",
     "BadRequest",
     "Conflict",
-    "NotFound",
     "Unauthorized",
     "field_path",
     "message_for",
@@ -36,10 +35,6 @@ class BadRequest(ApiError):
 
 class Unauthorized(ApiError):
     status = 401
-
-
-class NotFound(ApiError):
-    status = 404
 
 
 class Conflict(ApiError):

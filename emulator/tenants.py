@@ -23,7 +23,6 @@ class Tenants:
     until something replaces a tenant's state."""
 
     def __init__(self, build_initial: Callable[[], Store]) -> None:
-        self._build_initial = build_initial
         self.initial = build_initial()
         self._tenants: dict[str, Tenant] = {}
 

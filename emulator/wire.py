@@ -34,9 +34,7 @@ __all__ = [
     "GroupBy",
     "PropertyFilter",
     "Timestamp",
-    "UsagePage",
     "UsageQuery",
-    "UsageRow",
     "Uuid",
     "WindowSize",
     "WireModel",
@@ -118,23 +116,6 @@ class UsageQuery(WireModel):
     window_size: WindowSize
     customer_ids: Annotated[list[Uuid], Field(min_length=1)] | None = None
     billable_metrics: Annotated[list[BillableMetricSelector], Field(min_length=1)] | None = None
-
-
-class UsageRow(BaseModel):
-    """One `UsageBatchAggregate`; documents the response (rows are written as plain dicts)."""
-
-    customer_id: str
-    billable_metric_id: str
-    billable_metric_name: str
-    start_timestamp: str
-    end_timestamp: str
-    value: float | None
-    groups: dict[str, float | None] | None = None
-
-
-class UsagePage(BaseModel):
-    data: list[UsageRow]
-    next_page: str | None
 
 
 # --- The data model: the fixture document ---------------------------------------------------

@@ -118,17 +118,12 @@ class TestScope:
 class TestGroups:
     """`groups` with and without `values`, nulls, and events lacking the key."""
 
+    def acme(self, store: Store, metrics: list[Any], end: str = H2) -> list[dict[str, Any]]:
+        query = {"starting_on": H0, "ending_before": end, "window_size": "hour"}
+        return all_rows(store, {**query, "customer_ids": [ACME], "billable_metrics": metrics})
+
     def test_without_values_lists_values_seen_in_range(self, store: Store) -> None:
-        rows = all_rows(
-            store,
-            {
-                "starting_on": H0,
-                "ending_before": H2,
-                "window_size": "hour",
-                "customer_ids": [ACME],
-                "billable_metrics": [{"id": TOKENS, "group_by": {"key": "model"}}],
-            },
-        )
+        rows = self.acme(store, [{"id": TOKENS, "group_by": {"key": "model"}}])
         # t08 (0.5 tokens) has no model: it counts in value, in no group.
         assert [(r["value"], r["groups"]) for r in rows] == [
             (350, {"large": 250, "small": 100}),
@@ -136,17 +131,8 @@ class TestGroups:
         ]
 
     def test_with_values_exactly_those_keys(self, store: Store) -> None:
-        rows = all_rows(
-            store,
-            {
-                "starting_on": H0,
-                "ending_before": H2,
-                "window_size": "hour",
-                "customer_ids": [ACME],
-                "billable_metrics": [
-                    {"id": API_CALLS, "group_by": {"key": "region", "values": ["us", "ap"]}}
-                ],
-            },
+        rows = self.acme(
+            store, [{"id": API_CALLS, "group_by": {"key": "region", "values": ["us", "ap"]}}]
         )
         assert [r["groups"] for r in rows] == [{"us": 1, "ap": None}, {"us": 1, "ap": None}]
 
