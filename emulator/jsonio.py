@@ -10,20 +10,23 @@ from pydantic import BaseModel, ValidationError
 
 from emulator.errors import BadRequest, message_for
 
-__all__ = ["json_response", "read_model"]
+__all__ = ["json_response", "parse_model", "read_model"]
 
 M = TypeVar("M", bound=BaseModel)
 
 
-async def read_model(request: web.Request, model: type[M]) -> M:
+async def read_model(request: web.Request, model: type[M], what: str = "request body") -> M:
     """The request body validated as `model`; 400 with a message naming the field otherwise."""
-    body = await request.read()
+    return parse_model(await request.read(), model, what)
+
+
+def parse_model(body: bytes, model: type[M], what: str = "request body") -> M:
     if not body.strip():
-        raise BadRequest("request body is required: a JSON object")
+        raise BadRequest(f"{what} is required: a JSON object")
     try:
         return model.model_validate_json(body)
     except ValidationError as exc:
-        raise BadRequest(message_for(exc)) from None
+        raise BadRequest(message_for(exc, what)) from None
 
 
 def json_response(payload: Any, status: int = 200) -> web.Response:

@@ -19,8 +19,9 @@ class Tenant:
 
 
 class Tenants:
-    """Tenants by token. The seeded (or fixture) store is built once and shared by every tenant
-    until something replaces a tenant's state."""
+    """Tenants by token. The seeded (or fixture) store is built once and shared, read-only, by
+    every tenant until that tenant's state is replaced; a reset points it back at the shared one.
+    """
 
     def __init__(self, build_initial: Callable[[], Store]) -> None:
         self.initial = build_initial()

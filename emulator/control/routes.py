@@ -1,4 +1,4 @@
-"""`/_emulator/...`: health, state export, runtime config."""
+"""`/_emulator/...`: health, state export and load, reset, runtime config."""
 
 from __future__ import annotations
 
@@ -6,10 +6,12 @@ from aiohttp import web
 from pydantic import Field
 
 from emulator import __version__
-from emulator.jsonio import json_response, read_model
+from emulator.jsonio import json_response, parse_model, read_model
 from emulator.keys import SETTINGS, TENANT, TENANTS
 from emulator.pagination import MAX_PAGE_SIZE
-from emulator.wire import WireModel
+from emulator.seed import generate
+from emulator.store.store import Store
+from emulator.wire import FixtureDocument, WireModel
 
 __all__ = ["setup"]
 
@@ -20,9 +22,21 @@ class ConfigPatch(WireModel):
     page_size: int | None = Field(default=None, ge=1, le=MAX_PAGE_SIZE)
 
 
+class ResetOptions(WireModel):
+    """Scenario options of `POST /_emulator/reset`; any given one regenerates the tenant's state
+    from the seed, the others taking the command line's values."""
+
+    seed: int | None = None
+    customers: int | None = Field(default=None, ge=0, le=100_000)
+    days: int | None = Field(default=None, ge=0, le=3660)
+    events: int | None = Field(default=None, ge=0, le=10_000_000)
+
+
 def setup(app: web.Application) -> None:
     app.router.add_get("/_emulator/health", health)
     app.router.add_get("/_emulator/state", get_state)
+    app.router.add_post("/_emulator/state", post_state)
+    app.router.add_post("/_emulator/reset", reset)
     app.router.add_get("/_emulator/config", get_config)
     app.router.add_patch("/_emulator/config", patch_config)
 
@@ -45,6 +59,42 @@ async def health(request: web.Request) -> web.Response:
 
 async def get_state(request: web.Request) -> web.Response:
     return json_response(request[TENANT].store.to_document())
+
+
+def _summary(store: Store) -> dict[str, int]:
+    return {
+        "customers": len(store.customers),
+        "billable_metrics": len(store.metrics),
+        "events": len(store.events),
+    }
+
+
+async def post_state(request: web.Request) -> web.Response:
+    """Replace this tenant's state with the posted fixture document."""
+    document = await read_model(request, FixtureDocument, what="state document")
+    store = Store.from_document(document)
+    request[TENANT].store = store
+    return json_response(_summary(store))
+
+
+async def reset(request: web.Request) -> web.Response:
+    """Back to the shared seeded (or fixture) state, or a scenario generated from the options."""
+    tenant = request[TENANT]
+    body = await request.read()
+    options = parse_model(body, ResetOptions) if body.strip() else ResetOptions()
+    if options.model_fields_set:
+        settings = request.app[SETTINGS]
+        tenant.store = Store.from_document(
+            generate(
+                settings.seed if options.seed is None else options.seed,
+                settings.customers if options.customers is None else options.customers,
+                settings.days if options.days is None else options.days,
+                settings.events if options.events is None else options.events,
+            )
+        )
+    else:
+        tenant.store = request.app[TENANTS].initial
+    return json_response(_summary(tenant.store))
 
 
 def _config(request: web.Request) -> dict[str, object]:
