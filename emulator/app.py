@@ -7,6 +7,7 @@ from collections.abc import Awaitable, Callable
 
 from aiohttp import web
 
+from emulator.api.ingest import ingest
 from emulator.api.usage import list_usage
 from emulator.control import routes as control_routes
 from emulator.errors import ApiError, Conflict, Unauthorized
@@ -35,6 +36,7 @@ def create_app(settings: Settings, tenants: Tenants | None = None) -> web.Applic
     app[SETTINGS] = settings
     app[TENANTS] = tenants or Tenants(lambda: initial_store(settings))
     app.router.add_post("/v1/usage", list_usage)
+    app.router.add_post("/v1/ingest", ingest)
     control_routes.setup(app)
     return app
 
@@ -109,7 +111,7 @@ async def idempotency_middleware(request: web.Request, handler: Handler) -> web.
         if exc.status == 400:  # failed validation: not executed, so not remembered
             raise
         response = json_response({"message": exc.message}, exc.status)
-    if isinstance(response, web.Response) and isinstance(response.body, bytes):
-        answer = Answer(fingerprint, response.status, response.body, response.content_type)
-        keys.remember(key, answer)
+    if isinstance(response, web.Response):
+        body = response.body if isinstance(response.body, bytes) else b""
+        keys.remember(key, Answer(fingerprint, response.status, body, response.content_type))
     return response

@@ -91,12 +91,17 @@ def _describe(error: Any) -> str:
     return str(error["msg"]).lower()
 
 
-def message_for(exc: ValidationError, what: str = "request body") -> str:
-    """One readable sentence for the first problem pydantic found, naming the field."""
+def message_for(exc: ValidationError, what: str = "request body", items: str = "") -> str:
+    """One readable sentence for the first problem pydantic found, naming the field.
+
+    `items` names the elements of a body that is an array (`usage` gives `usage[3].timestamp`).
+    """
     error = exc.errors(include_url=False)[0]
     if error["type"] == "json_invalid":
         return f"{what} must be valid JSON"
     path = field_path(error["loc"])
+    if path.startswith("["):
+        path = items + path
     if not path:
         if error["type"] in ("model_type", "model_attributes_type", "dict_type"):
             return f"{what} must be a JSON object"

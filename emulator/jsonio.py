@@ -6,11 +6,11 @@ from typing import Any, TypeVar
 
 import orjson
 from aiohttp import web
-from pydantic import BaseModel, ValidationError
+from pydantic import BaseModel, TypeAdapter, ValidationError
 
 from emulator.errors import BadRequest, message_for
 
-__all__ = ["json_response", "parse_model", "read_model"]
+__all__ = ["json_response", "parse_model", "read_array", "read_model"]
 
 M = TypeVar("M", bound=BaseModel)
 
@@ -27,6 +27,20 @@ def parse_model(body: bytes, model: type[M], what: str = "request body") -> M:
         return model.model_validate_json(body)
     except ValidationError as exc:
         raise BadRequest(message_for(exc, what)) from None
+
+
+T = TypeVar("T")
+
+
+async def read_array(request: web.Request, adapter: TypeAdapter[T], items: str) -> T:
+    """A request body that is a JSON array, validated by `adapter`; errors name the index."""
+    body = await request.read()
+    if not body.strip():
+        raise BadRequest("request body is required: a JSON array")
+    try:
+        return adapter.validate_json(body)
+    except ValidationError as exc:
+        raise BadRequest(message_for(exc, items=items)) from None
 
 
 def json_response(payload: Any, status: int = 200) -> web.Response:

@@ -32,3 +32,9 @@ class Tenants:
         if tenant is None:
             tenant = self._tenants[token] = Tenant(self.initial)
         return tenant
+
+    def writable(self, tenant: Tenant) -> Store:
+        """The tenant's own store, copied from the shared one on its first write."""
+        if tenant.store is self.initial:
+            tenant.store = self.initial.copy()
+        return tenant.store

@@ -58,6 +58,27 @@ class Store:
             "events": [event.to_record() for event in self.events],
         }
 
+    def copy(self) -> Store:
+        """An independent copy (for a tenant's first write to the shared seeded store).
+
+        Records and events never change once stored, so they are shared; the indexes and rollups
+        are copied (UNIQUE cells are sets, which grow in place).
+        """
+        twin = Store()
+        twin.customers = dict(self.customers)
+        twin.metrics = dict(self.metrics)
+        twin.matchers = dict(self.matchers)
+        twin.events = list(self.events)
+        twin._alias_owner = dict(self._alias_owner)
+        twin._first_by_txn = dict(self._first_by_txn)
+        twin.series = {key: _copy_cells(cells) for key, cells in self.series.items()}
+        twin.group_series = {
+            key: {value: _copy_cells(cells) for value, cells in groups.items()}
+            for key, groups in self.group_series.items()
+        }
+        twin.raw = {key: list(events) for key, events in self.raw.items()}
+        return twin
+
     # --- customers and metrics ----------------------------------------------------------------
 
     def add_customer(self, customer: CustomerRecord, where: str = "customer") -> None:
@@ -144,3 +165,7 @@ class Store:
                 continue
             groups = self.group_series.setdefault((event.customer_id, metric_id, name), {})
             add(groups.setdefault(string_form(group_value), {}), hour, value, event.ts, event.seq)
+
+
+def _copy_cells(cells: Cells) -> Cells:
+    return {hour: set(cell) if isinstance(cell, set) else cell for hour, cell in cells.items()}
