@@ -63,3 +63,13 @@ def test_curl_example_answer() -> None:
     assert f'"value": {first["value"]},' in shown
     assert json.dumps(first["groups"]) in shown
     assert page["next_page"] is None
+
+
+def test_ingest_example_runs() -> None:
+    from metronome import Metronome
+
+    code = block("python", "## Sending events")
+    with emulator_process() as url, Metronome(base_url=url, bearer_token="readme") as client:
+        exec(code, {"client": client})
+        state = httpx.get(f"{url}/_emulator/state", headers={"Authorization": "Bearer readme"})
+    assert state.json()["events"][-1]["transaction_id"] == "2024-01-01T00:00:00Z_cluster42"
