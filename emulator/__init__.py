@@ -2,4 +2,6 @@
 
 __version__ = "0.1.0"
 
-__all__ = ["__version__"]
+from emulator.testing import Emulator, EmulatorError, EmulatorHandle
+
+__all__ = ["Emulator", "EmulatorError", "EmulatorHandle", "__version__"]

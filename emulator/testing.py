@@ -1,0 +1,149 @@
+"""`Emulator`: the emulator in a background thread, for any test runner.
+
+    with Emulator(seed=1, page_size=10) as emu:
+        client = Metronome(base_url=emu.url, bearer_token=emu.token)
+
+The handle talks to the control API over HTTP (stdlib only), so it works the same against an
+emulator started elsewhere, such as a docker sidecar: `EmulatorHandle(url, token)`.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import threading
+import urllib.error
+import urllib.request
+from pathlib import Path
+from types import TracebackType
+from typing import Any
+
+from aiohttp import web
+
+from emulator.app import create_app
+from emulator.settings import Settings
+
+__all__ = ["Emulator", "EmulatorError", "EmulatorHandle"]
+
+
+class EmulatorError(Exception):
+    """A control call the emulator refused; carries its status and message."""
+
+    def __init__(self, status: int, message: str) -> None:
+        super().__init__(f"{status}: {message}")
+        self.status = status
+        self.message = message
+
+
+class EmulatorHandle:
+    """One tenant of a running emulator: its base URL and the bearer token that selects it."""
+
+    def __init__(self, url: str, token: str) -> None:
+        self.url = url
+        self.token = token
+
+    @property
+    def headers(self) -> dict[str, str]:
+        return {"Authorization": f"Bearer {self.token}"}
+
+    def tenant(self, token: str) -> EmulatorHandle:
+        """Another tenant of the same emulator, isolated from this one."""
+        return EmulatorHandle(self.url, token)
+
+    def request(self, method: str, path: str, body: Any = None) -> Any:
+        """A JSON call to the emulator; EmulatorError on a 4xx or 5xx."""
+        data = None if body is None else json.dumps(body).encode()
+        request = urllib.request.Request(
+            self.url + path,
+            data=data,
+            method=method,
+            headers={**self.headers, "Content-Type": "application/json"},
+        )
+        try:
+            with urllib.request.urlopen(request, timeout=60) as response:
+                payload = response.read()
+        except urllib.error.HTTPError as exc:
+            raw = exc.read()
+            try:
+                message = json.loads(raw)["message"]
+            except (ValueError, KeyError, TypeError):
+                message = raw.decode(errors="replace")
+            raise EmulatorError(exc.code, message) from None
+        return json.loads(payload) if payload else None
+
+    def reset(self, **options: int) -> dict[str, int]:
+        """Back to the seeded state; with options (seed, customers, days, events), a new one."""
+        return dict(self.request("POST", "/_emulator/reset", options or None))
+
+    def load(self, document: dict[str, Any] | str | Path) -> dict[str, int]:
+        """Replace this tenant's state with a fixture document (a dict or a path to one)."""
+        if not isinstance(document, dict):
+            document = json.loads(Path(document).read_text())
+        return dict(self.request("POST", "/_emulator/state", document))
+
+    def state(self) -> dict[str, Any]:
+        """This tenant's state as a fixture document."""
+        return dict(self.request("GET", "/_emulator/state"))
+
+    def configure(self, page_size: int | None) -> dict[str, Any]:
+        """Runtime settings of this tenant; `None` goes back to the process default."""
+        return dict(self.request("PATCH", "/_emulator/config", {"page_size": page_size}))
+
+
+class Emulator(EmulatorHandle):
+    """An emulator on a free port of 127.0.0.1, served from a background thread."""
+
+    def __init__(self, token: str = "test-token", **settings: Any) -> None:
+        if "fixtures" in settings and settings["fixtures"] is not None:
+            settings["fixtures"] = Path(settings["fixtures"])
+        self.settings = Settings(**{"port": 0, **settings})
+        super().__init__("", token)
+        self._ready = threading.Event()
+        self._failure: BaseException | None = None
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._thread: threading.Thread | None = None
+
+    def start(self) -> Emulator:
+        self._thread = threading.Thread(target=self._serve, name="metronome-emulator", daemon=True)
+        self._thread.start()
+        self._ready.wait()
+        if self._failure is not None:
+            raise self._failure
+        return self
+
+    def stop(self) -> None:
+        if self._loop is not None and self._thread is not None:
+            self._loop.call_soon_threadsafe(self._loop.stop)
+            self._thread.join()
+            self._loop = self._thread = None
+
+    def __enter__(self) -> Emulator:
+        return self.start()
+
+    def __exit__(
+        self,
+        kind: type[BaseException] | None,
+        value: BaseException | None,
+        traceback: TracebackType | None,
+    ) -> None:
+        self.stop()
+
+    def _serve(self) -> None:
+        loop = asyncio.new_event_loop()
+        try:
+            runner = web.AppRunner(create_app(self.settings), access_log=None)
+            loop.run_until_complete(runner.setup())
+            site = web.TCPSite(runner, self.settings.host, self.settings.port)
+            loop.run_until_complete(site.start())
+        except BaseException as exc:  # handed to start(), which raises it in the caller
+            self._failure = exc
+            self._ready.set()
+            loop.close()
+            return
+        host, port = runner.addresses[0][:2]
+        self.url = f"http://{host}:{port}"
+        self._loop = loop
+        self._ready.set()
+        loop.run_forever()
+        loop.run_until_complete(runner.cleanup())
+        loop.close()
