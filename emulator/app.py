@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
+import time
 from collections.abc import Awaitable, Callable
+from http import HTTPStatus
 
 from aiohttp import web
 
 from emulator.api.ingest import ingest
 from emulator.api.usage import list_usage
 from emulator.control import routes as control_routes
+from emulator.control.journal import JOURNALED_HEADERS, journal_body
 from emulator.errors import ApiError, Conflict, Unauthorized
 from emulator.idempotency import Answer, request_fingerprint
 from emulator.jsonio import json_response
@@ -24,17 +28,31 @@ log = logging.getLogger("emulator")
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 # Requests under these paths need no bearer token.
 _OPEN_PATHS = ("/_emulator/health",)
+# The control plane: never journaled, never hit by faults.
+_CONTROL = "/_emulator/"
+
+
+class ConnectionDropped(Exception):
+    """An injected fault closed the connection: there is no answer to write."""
+
+
 # Large enough for a state document of a million events (POST /_emulator/state).
 _MAX_BODY = 1024 * 2**20
 
 
 def create_app(settings: Settings, tenants: Tenants | None = None) -> web.Application:
     app = web.Application(
-        middlewares=[errors_middleware, auth_middleware, idempotency_middleware],
+        middlewares=[
+            errors_middleware,
+            auth_middleware,
+            journal_middleware,
+            faults_middleware,
+            idempotency_middleware,
+        ],
         client_max_size=_MAX_BODY,
     )
     app[SETTINGS] = settings
-    app[TENANTS] = tenants or Tenants(lambda: initial_store(settings))
+    app[TENANTS] = tenants or Tenants(lambda: initial_store(settings), settings.journal_size)
     app.router.add_post("/v1/usage", list_usage)
     app.router.add_post("/v1/ingest", ingest)
     control_routes.setup(app)
@@ -48,6 +66,8 @@ async def errors_middleware(request: web.Request, handler: Handler) -> web.Strea
         return await handler(request)
     except ApiError as exc:
         return json_response({"message": exc.message}, exc.status)
+    except ConnectionDropped:
+        return web.Response(status=499)  # never sent: the transport is closed
     except web.HTTPException as exc:
         if exc.status < 400:
             raise
@@ -114,4 +134,61 @@ async def idempotency_middleware(request: web.Request, handler: Handler) -> web.
     if isinstance(response, web.Response):
         body = response.body if isinstance(response.body, bytes) else b""
         keys.remember(key, Answer(fingerprint, response.status, body, response.content_type))
+    return response
+
+
+@web.middleware
+async def journal_middleware(request: web.Request, handler: Handler) -> web.StreamResponse:
+    """Records each API request of the tenant with the status it was answered with."""
+    if request.path.startswith(_CONTROL):
+        return await handler(request)
+    status: int | None = 500
+    try:
+        response = await handler(request)
+        status = response.status
+        return response
+    except (ApiError, web.HTTPException) as exc:
+        status = exc.status
+        raise
+    except ConnectionDropped:
+        status = None
+        raise
+    finally:
+        headers = {h: request.headers[h] for h in JOURNALED_HEADERS if h in request.headers}
+        if "Authorization" in headers:
+            headers["Authorization"] = "Bearer <redacted>"
+        request[TENANT].journal.record(
+            request.method,
+            request.path,
+            dict(request.query),
+            journal_body(await request.read()),
+            headers,
+            status,
+            int(time.time() * 1_000_000),
+        )
+
+
+@web.middleware
+async def faults_middleware(request: web.Request, handler: Handler) -> web.StreamResponse:
+    """Applies the first queued fault that matches the request (POST /_emulator/faults)."""
+    if request.path.startswith(_CONTROL):
+        return await handler(request)
+    fault = request[TENANT].faults.take(request.method, request.path)
+    if fault is None:
+        return await handler(request)
+    if fault.delay_ms:
+        await asyncio.sleep(fault.delay_ms / 1000)
+    if fault.drop_connection:
+        if request.transport is not None:
+            request.transport.close()
+        raise ConnectionDropped
+    if fault.status is None:  # a delay alone: then the real answer
+        return await handler(request)
+    reason = (
+        HTTPStatus(fault.status).phrase if fault.status in HTTPStatus._value2member_map_ else ""
+    )
+    response = json_response(
+        {"message": f"injected fault: {fault.status} {reason}".strip()}, fault.status
+    )
+    response.headers.update(fault.response_headers())
     return response

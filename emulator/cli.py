@@ -81,6 +81,13 @@ _OPTIONS: list[tuple[str, str, Callable[[str], Any], Any, str]] = [
         DEFAULTS.events,
         "usage events in the generated scenario",
     ),
+    (
+        "--journal-size",
+        "EMULATOR_JOURNAL_SIZE",
+        _positive,
+        DEFAULTS.journal_size,
+        "request journal entries kept per token (0 keeps none)",
+    ),
 ]
 
 
@@ -138,6 +145,7 @@ def settings_from(argv: Sequence[str] | None = None) -> Settings:
         customers=args.customers,
         days=args.days,
         events=args.events,
+        journal_size=args.journal_size,
     )
 
 

@@ -83,8 +83,15 @@ def _describe(error: Any) -> str:
         return "must not be empty" if ctx.get("min_length") == 1 else error["msg"].lower()
     if kind == "string_too_long":
         return f"must be at most {ctx.get('max_length')} characters"
-    if kind in ("greater_than_equal", "less_than_equal", "greater_than", "less_than"):
-        return str(error["msg"]).lower()
+    bounds = {
+        "greater_than_equal": ("greater than or equal to", "ge"),
+        "less_than_equal": ("less than or equal to", "le"),
+        "greater_than": ("greater than", "gt"),
+        "less_than": ("less than", "lt"),
+    }
+    if kind in bounds:
+        words, key = bounds[kind]
+        return f"must be {words} {ctx.get(key)}"
     if kind == "value_error":
         # Our own validators raise ValueError("must ..."): pydantic prefixes "Value error, ".
         return str(error["msg"]).removeprefix("Value error, ")
@@ -107,5 +114,10 @@ def message_for(exc: ValidationError, what: str = "request body", items: str = "
             return f"{what} must be a JSON object"
         if error["type"] == "list_type":
             return f"{what} must be a JSON array"
-        return f"{what} {_describe(error)}"
-    return f"{path} {_describe(error)}"
+        path = what
+    description = _describe(error)
+    # A rule over several fields (a model validator) reads as a sentence of its own.
+    separator = (
+        ": " if error["type"] == "value_error" and not description.startswith("must") else " "
+    )
+    return f"{path}{separator}{description}"

@@ -16,6 +16,7 @@ class Settings:
     page_size: int = 100
     fixtures: Path | None = None  # load this fixture document instead of generating
     tokens: tuple[str, ...] = ()  # when not empty, only these bearer tokens are accepted
+    journal_size: int = 1000  # request journal entries kept per tenant
     # Size of the generated scenario.
     customers: int = 8
     days: int = 7

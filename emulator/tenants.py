@@ -5,6 +5,8 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
+from emulator.control.faults import FaultQueue
+from emulator.control.journal import Journal
 from emulator.idempotency import IdempotencyKeys
 from emulator.store.store import Store
 
@@ -14,8 +16,10 @@ __all__ = ["Tenant", "Tenants"]
 @dataclass(slots=True)
 class Tenant:
     store: Store
+    journal: Journal
     page_size: int | None = None  # the runtime setting (PATCH /_emulator/config)
     idempotency: IdempotencyKeys = field(default_factory=IdempotencyKeys)
+    faults: FaultQueue = field(default_factory=FaultQueue)
 
 
 class Tenants:
@@ -23,14 +27,15 @@ class Tenants:
     every tenant until that tenant's state is replaced; a reset points it back at the shared one.
     """
 
-    def __init__(self, build_initial: Callable[[], Store]) -> None:
+    def __init__(self, build_initial: Callable[[], Store], journal_size: int = 1000) -> None:
         self.initial = build_initial()
+        self.journal_size = journal_size
         self._tenants: dict[str, Tenant] = {}
 
     def get(self, token: str) -> Tenant:
         tenant = self._tenants.get(token)
         if tenant is None:
-            tenant = self._tenants[token] = Tenant(self.initial)
+            tenant = self._tenants[token] = Tenant(self.initial, Journal(self.journal_size))
         return tenant
 
     def writable(self, tenant: Tenant) -> Store:

@@ -85,6 +85,22 @@ class EmulatorHandle:
         """This tenant's state as a fixture document."""
         return dict(self.request("GET", "/_emulator/state"))
 
+    def inject_fault(self, path: str | None = None, **spec: Any) -> list[dict[str, Any]]:
+        """Queue a fault (`status`, `count`, `method`, `retry_after`, `delay_ms`,
+        `drop_connection`, `headers`); answers the faults now queued."""
+        body = {"path": path, **spec} if path is not None else spec
+        return list(self.request("POST", "/_emulator/faults", body)["data"])
+
+    def clear_faults(self) -> None:
+        self.request("DELETE", "/_emulator/faults")
+
+    def requests(self) -> list[dict[str, Any]]:
+        """The journal of this tenant's API requests, oldest first."""
+        return list(self.request("GET", "/_emulator/requests")["data"])
+
+    def clear_requests(self) -> None:
+        self.request("DELETE", "/_emulator/requests")
+
     def configure(self, page_size: int | None) -> dict[str, Any]:
         """Runtime settings of this tenant; `None` goes back to the process default."""
         return dict(self.request("PATCH", "/_emulator/config", {"page_size": page_size}))

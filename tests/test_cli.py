@@ -102,7 +102,7 @@ class TestStartUp:
         )
         assert main(["--fixtures", str(path), "--port", "0"]) == 2
         err = capsys.readouterr().err
-        assert "billable_metrics[0] aggregation_key is required for SUM" in err
+        assert "billable_metrics[0]: aggregation_key is required for SUM" in err
 
     def test_missing_fixture(self, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
         assert main(["--fixtures", str(tmp_path / "none.json"), "--port", "0"]) == 2

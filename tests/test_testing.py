@@ -53,3 +53,27 @@ class TestEmulator:
             Emulator(fixtures=path),
         ):
             pass
+
+
+def test_faults_and_journal_through_the_handle() -> None:
+    with Emulator(customers=1, days=1, events=5) as emu:
+        queued = emu.inject_fault("/v1/usage", status=503, count=2)
+        assert [(f["status"], f["remaining"]) for f in queued] == [(503, 2)]
+        emu.clear_faults()
+        assert emu.inject_fault(method="GET", delay_ms=1)[0]["path"] is None
+        emu.clear_faults()
+        emu.request(
+            "POST",
+            "/v1/ingest",
+            [
+                {
+                    "transaction_id": "t",
+                    "customer_id": "c",
+                    "event_type": "e",
+                    "timestamp": "2024-01-01T00:00:00Z",
+                }
+            ],
+        )
+        assert [(r["path"], r["status"]) for r in emu.requests()] == [("/v1/ingest", 200)]
+        emu.clear_requests()
+        assert emu.requests() == []

@@ -1,4 +1,4 @@
-"""`/_emulator/...`: health, state export and load, reset, runtime config."""
+"""`/_emulator/...`: health, state, reset, runtime config, faults, the request journal."""
 
 from __future__ import annotations
 
@@ -6,6 +6,7 @@ from aiohttp import web
 from pydantic import Field
 
 from emulator import __version__
+from emulator.control.faults import Fault
 from emulator.jsonio import json_response, parse_model, read_model
 from emulator.keys import SETTINGS, TENANT, TENANTS
 from emulator.pagination import MAX_PAGE_SIZE
@@ -37,6 +38,10 @@ def setup(app: web.Application) -> None:
     app.router.add_get("/_emulator/state", get_state)
     app.router.add_post("/_emulator/state", post_state)
     app.router.add_post("/_emulator/reset", reset)
+    app.router.add_post("/_emulator/faults", post_fault)
+    app.router.add_delete("/_emulator/faults", delete_faults)
+    app.router.add_get("/_emulator/requests", get_requests)
+    app.router.add_delete("/_emulator/requests", delete_requests)
     app.router.add_get("/_emulator/config", get_config)
     app.router.add_patch("/_emulator/config", patch_config)
 
@@ -111,3 +116,26 @@ async def patch_config(request: web.Request) -> web.Response:
     if "page_size" in patch.model_fields_set:
         request[TENANT].page_size = patch.page_size
     return json_response(_config(request))
+
+
+async def post_fault(request: web.Request) -> web.Response:
+    """Queue a fault for the next `count` requests matching `method` and `path`."""
+    fault = await read_model(request, Fault)
+    faults = request[TENANT].faults
+    faults.add(fault)
+    return json_response({"data": faults.pending()})
+
+
+async def delete_faults(request: web.Request) -> web.Response:
+    request[TENANT].faults.clear()
+    return json_response({"data": []})
+
+
+async def get_requests(request: web.Request) -> web.Response:
+    """The journal of this tenant's API requests, oldest first (control calls left out)."""
+    return json_response({"data": list(request[TENANT].journal.entries)})
+
+
+async def delete_requests(request: web.Request) -> web.Response:
+    request[TENANT].journal.entries.clear()
+    return json_response({"data": []})
