@@ -142,7 +142,8 @@ async def journal_middleware(request: web.Request, handler: Handler) -> web.Stre
     """Records each API request of the tenant with the status it was answered with."""
     if request.path.startswith(_CONTROL):
         return await handler(request)
-    status: int | None = 500
+    body = await request.read()
+    status: int | None = None  # stays None when the connection is dropped
     try:
         response = await handler(request)
         status = response.status
@@ -151,9 +152,12 @@ async def journal_middleware(request: web.Request, handler: Handler) -> web.Stre
         status = exc.status
         raise
     except ConnectionDropped:
-        status = None
+        raise
+    except Exception:
+        status = 500
         raise
     finally:
+        # No await here: a dropped connection may cancel this task, and the entry must stay.
         headers = {h: request.headers[h] for h in JOURNALED_HEADERS if h in request.headers}
         if "Authorization" in headers:
             headers["Authorization"] = "Bearer <redacted>"
@@ -161,7 +165,7 @@ async def journal_middleware(request: web.Request, handler: Handler) -> web.Stre
             request.method,
             request.path,
             dict(request.query),
-            journal_body(await request.read()),
+            journal_body(body),
             headers,
             status,
             int(time.time() * 1_000_000),
