@@ -20,6 +20,7 @@ from emulator.jsonio import json_response
 from emulator.keys import SETTINGS, TENANT, TENANTS
 from emulator.scenario import initial_store
 from emulator.settings import Settings
+from emulator.statefile import read_state_file, write_state_file
 from emulator.tenants import Tenants
 
 __all__ = ["create_app"]
@@ -52,11 +53,22 @@ def create_app(settings: Settings, tenants: Tenants | None = None) -> web.Applic
         client_max_size=_MAX_BODY,
     )
     app[SETTINGS] = settings
-    app[TENANTS] = tenants or Tenants(lambda: initial_store(settings), settings.journal_size)
+    if tenants is None:
+        saved = read_state_file(settings.state_file) if settings.state_file else None
+        tenants = Tenants(lambda: initial_store(settings), settings.journal_size, saved)
+    app[TENANTS] = tenants
+    if settings.state_file is not None:
+        app.on_cleanup.append(_write_state_on_shutdown)
     app.router.add_post("/v1/usage", list_usage)
     app.router.add_post("/v1/ingest", ingest)
     control_routes.setup(app)
     return app
+
+
+async def _write_state_on_shutdown(app: web.Application) -> None:
+    state_file = app[SETTINGS].state_file
+    assert state_file is not None
+    write_state_file(state_file, app[TENANTS].saved())
 
 
 @web.middleware

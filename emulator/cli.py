@@ -18,6 +18,7 @@ from emulator.app import create_app
 from emulator.keys import TENANTS
 from emulator.scenario import FixtureError
 from emulator.settings import Settings
+from emulator.statefile import StateFileError
 
 __all__ = ["build_parser", "main", "settings_from"]
 
@@ -80,6 +81,14 @@ _OPTIONS: list[tuple[str, str, Callable[[str], Any], Any, str]] = [
         _positive,
         DEFAULTS.events,
         "usage events in the generated scenario",
+    ),
+    (
+        "--state-file",
+        "EMULATOR_STATE_FILE",
+        Path,
+        None,
+        "keep every token's state in this file: loaded at start, written on shutdown and on "
+        "POST /_emulator/snapshot",
     ),
     (
         "--journal-size",
@@ -146,6 +155,7 @@ def settings_from(argv: Sequence[str] | None = None) -> Settings:
         days=args.days,
         events=args.events,
         journal_size=args.journal_size,
+        state_file=args.state_file,
     )
 
 
@@ -185,7 +195,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         asyncio.run(serve(settings))
     except KeyboardInterrupt:  # Ctrl-C while the scenario was still being built
         return 0
-    except FixtureError as exc:
+    except (FixtureError, StateFileError) as exc:
         print(f"metronome-emulator: error: {exc}", file=sys.stderr)
         return 2
     except OSError as exc:  # the port is taken, the host does not exist...

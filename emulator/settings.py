@@ -17,6 +17,7 @@ class Settings:
     fixtures: Path | None = None  # load this fixture document instead of generating
     tokens: tuple[str, ...] = ()  # when not empty, only these bearer tokens are accepted
     journal_size: int = 1000  # request journal entries kept per tenant
+    state_file: Path | None = None  # every tenant's state, kept across restarts
     # Size of the generated scenario.
     customers: int = 8
     days: int = 7

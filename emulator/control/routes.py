@@ -7,10 +7,12 @@ from pydantic import Field
 
 from emulator import __version__
 from emulator.control.faults import Fault
+from emulator.errors import BadRequest
 from emulator.jsonio import json_response, parse_model, read_model
 from emulator.keys import SETTINGS, TENANT, TENANTS
 from emulator.pagination import MAX_PAGE_SIZE
 from emulator.seed import generate
+from emulator.statefile import write_state_file
 from emulator.store.store import Store
 from emulator.wire import FixtureDocument, WireModel
 
@@ -40,6 +42,7 @@ def setup(app: web.Application) -> None:
     app.router.add_post("/_emulator/reset", reset)
     app.router.add_post("/_emulator/faults", post_fault)
     app.router.add_delete("/_emulator/faults", delete_faults)
+    app.router.add_post("/_emulator/snapshot", snapshot)
     app.router.add_get("/_emulator/requests", get_requests)
     app.router.add_delete("/_emulator/requests", delete_requests)
     app.router.add_get("/_emulator/config", get_config)
@@ -139,3 +142,13 @@ async def get_requests(request: web.Request) -> web.Response:
 async def delete_requests(request: web.Request) -> web.Response:
     request[TENANT].journal.entries.clear()
     return json_response({"data": []})
+
+
+async def snapshot(request: web.Request) -> web.Response:
+    """Write --state-file now (atomically): every tenant's state, not only the caller's."""
+    state_file = request.app[SETTINGS].state_file
+    if state_file is None:
+        raise BadRequest("this emulator runs without --state-file: there is nowhere to write")
+    saved = request.app[TENANTS].saved()
+    write_state_file(state_file, saved)
+    return json_response({"state_file": str(state_file), "tenants": len(saved)})
