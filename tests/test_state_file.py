@@ -59,7 +59,7 @@ class TestRestart:
             httpx.post(f"{url}/v1/ingest", json=[EVENT], headers=auth("a")).raise_for_status()
             answer = httpx.post(f"{url}/_emulator/snapshot", headers=auth("a")).json()
             assert answer == {"state_file": str(path), "tenants": 1}
-            (store, page_size) = read_state_file(path)[token_digest("a")]
+            store, _ = read_state_file(path)[token_digest("a")]
             assert store.events[-1].transaction_id == "kept"
 
     def test_snapshot_needs_a_state_file(self) -> None:
