@@ -12,7 +12,7 @@ COPY emulator ./emulator
 RUN pip install --no-cache-dir . \
     && useradd --system --uid 10001 --no-create-home emulator
 
-USER emulator
+USER 10001
 EXPOSE 4010
 # python instead of curl: the slim image has no curl. Follows EMULATOR_PORT when it is set.
 HEALTHCHECK --interval=5s --timeout=3s --start-period=5s --retries=3 \
