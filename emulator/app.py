@@ -18,6 +18,7 @@ from emulator.errors import ApiError, Conflict, Unauthorized
 from emulator.idempotency import Answer, request_fingerprint
 from emulator.jsonio import json_response
 from emulator.keys import SETTINGS, TENANT, TENANTS
+from emulator.openapi import openapi_document
 from emulator.scenario import initial_store
 from emulator.settings import Settings
 from emulator.statefile import read_state_file, write_state_file
@@ -28,9 +29,14 @@ __all__ = ["create_app"]
 log = logging.getLogger("emulator")
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 # Requests under these paths need no bearer token.
-_OPEN_PATHS = ("/_emulator/health",)
+_OPEN_PATHS = ("/_emulator/health", "/openapi.json")
 # The control plane: never journaled, never hit by faults.
 _CONTROL = "/_emulator/"
+
+
+def _is_api_call(request: web.Request) -> bool:
+    """A request to the emulated API by a tenant: journaled and open to faults."""
+    return TENANT in request and not request.path.startswith(_CONTROL)
 
 
 class ConnectionDropped(Exception):
@@ -61,8 +67,13 @@ def create_app(settings: Settings, tenants: Tenants | None = None) -> web.Applic
         app.on_cleanup.append(_write_state_on_shutdown)
     app.router.add_post("/v1/usage", list_usage)
     app.router.add_post("/v1/ingest", ingest)
+    app.router.add_get("/openapi.json", openapi)
     control_routes.setup(app)
     return app
+
+
+async def openapi(_: web.Request) -> web.Response:
+    return json_response(openapi_document())
 
 
 async def _write_state_on_shutdown(app: web.Application) -> None:
@@ -152,7 +163,7 @@ async def idempotency_middleware(request: web.Request, handler: Handler) -> web.
 @web.middleware
 async def journal_middleware(request: web.Request, handler: Handler) -> web.StreamResponse:
     """Records each API request of the tenant with the status it was answered with."""
-    if request.path.startswith(_CONTROL):
+    if not _is_api_call(request):
         return await handler(request)
     body = await request.read()
     status: int | None = None  # stays None when the connection is dropped
@@ -187,7 +198,7 @@ async def journal_middleware(request: web.Request, handler: Handler) -> web.Stre
 @web.middleware
 async def faults_middleware(request: web.Request, handler: Handler) -> web.StreamResponse:
     """Applies the first queued fault that matches the request (POST /_emulator/faults)."""
-    if request.path.startswith(_CONTROL):
+    if not _is_api_call(request):
         return await handler(request)
     fault = request[TENANT].faults.take(request.method, request.path)
     if fault is None:

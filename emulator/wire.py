@@ -28,13 +28,16 @@ __all__ = [
     "BillableMetricRecord",
     "BillableMetricSelector",
     "CustomerRecord",
+    "ErrorBody",
     "EventRecord",
     "EventTypeFilter",
     "FixtureDocument",
     "GroupBy",
     "PropertyFilter",
     "Timestamp",
+    "UsagePage",
     "UsageQuery",
+    "UsageRow",
     "Uuid",
     "WindowSize",
     "WireModel",
@@ -116,6 +119,29 @@ class UsageQuery(WireModel):
     window_size: WindowSize
     customer_ids: Annotated[list[Uuid], Field(min_length=1)] | None = None
     billable_metrics: Annotated[list[BillableMetricSelector], Field(min_length=1)] | None = None
+
+
+class UsageRow(BaseModel):
+    """One `UsageBatchAggregate` of `POST /v1/usage` (the OpenAPI document's response schema)."""
+
+    customer_id: str
+    billable_metric_id: str
+    billable_metric_name: str
+    start_timestamp: str
+    end_timestamp: str
+    value: float | None
+    groups: dict[str, float | None] | None = None
+
+
+class UsagePage(BaseModel):
+    data: list[UsageRow]
+    next_page: str | None
+
+
+class ErrorBody(BaseModel):
+    """Every 4xx (and injected 5xx) body."""
+
+    message: str
 
 
 # --- The data model: the fixture document ---------------------------------------------------

@@ -14,14 +14,14 @@ from emulator.keys import TENANT, TENANTS
 from emulator.timestamps import US_PER_HOUR, US_PER_SECOND
 from emulator.wire import EventRecord
 
-__all__ = ["ingest"]
+__all__ = ["BATCH", "ingest"]
 
-_BATCH = TypeAdapter(Annotated[list[EventRecord], Field(min_length=1, max_length=100)])
+BATCH = TypeAdapter(Annotated[list[EventRecord], Field(min_length=1, max_length=100)])
 _FUTURE_LIMIT = 24 * US_PER_HOUR
 
 
 async def ingest(request: web.Request) -> web.Response:
-    events = await read_array(request, _BATCH, items="usage")
+    events = await read_array(request, BATCH, items="usage")
     # The one rule that reads the wall clock, as Metronome's does: no events from the far future.
     latest = int(time.time() * US_PER_SECOND) + _FUTURE_LIMIT
     for index, event in enumerate(events):

@@ -1,0 +1,166 @@
+"""`GET /openapi.json`: an OpenAPI 3.1 document built from the wire models themselves.
+
+The request schemas are the pydantic models that validate requests, so the document cannot drift
+from what the emulator accepts. Responses use the models in `wire.py` and the small ones below.
+"""
+
+from __future__ import annotations
+
+from functools import cache
+from typing import Annotated, Any
+
+from pydantic import BaseModel, Field
+from pydantic.json_schema import models_json_schema
+
+from emulator import __version__
+from emulator.api.ingest import BATCH
+from emulator.control.faults import Fault
+from emulator.control.routes import ConfigPatch, ResetOptions
+from emulator.pagination import MAX_PAGE_SIZE, PAGE_SIZE_HEADER
+from emulator.wire import ErrorBody, EventRecord, FixtureDocument, UsagePage, UsageQuery
+
+__all__ = ["openapi_document"]
+
+_REF = "#/components/schemas/{model}"
+
+
+class Health(BaseModel):
+    status: str
+    version: str
+    seed: int | None
+    fixtures: str | None
+    customers: int
+    billable_metrics: int
+    events: int
+
+
+class StateSummary(BaseModel):
+    customers: int
+    billable_metrics: int
+    events: int
+
+
+class Config(BaseModel):
+    page_size: int
+
+
+class QueuedFault(Fault):
+    remaining: int
+
+
+class FaultList(BaseModel):
+    data: list[QueuedFault]
+
+
+class JournalEntry(BaseModel):
+    method: str
+    path: str
+    query: dict[str, str]
+    body: Any
+    headers: dict[str, str]
+    status: int | None
+    at: str
+
+
+class JournalList(BaseModel):
+    data: list[JournalEntry]
+
+
+class Snapshot(BaseModel):
+    state_file: str
+    tenants: Annotated[int, Field(ge=0)]
+
+
+def _ref(model: type[BaseModel]) -> dict[str, str]:
+    return {"$ref": _REF.format(model=model.__name__)}
+
+
+def _json(schema: dict[str, Any]) -> dict[str, Any]:
+    return {"content": {"application/json": {"schema": schema}}}
+
+
+def _operation(
+    summary: str,
+    response: dict[str, Any] | None,
+    body: dict[str, Any] | None = None,
+    errors: tuple[int, ...] = (400, 401),
+    secure: bool = True,
+    parameters: list[dict[str, Any]] | None = None,
+) -> dict[str, Any]:
+    ok = {"description": "OK", **(_json(response) if response is not None else {})}
+    responses: dict[str, Any] = {"200": ok}
+    for status in errors:
+        responses[str(status)] = {"description": "Error", **_json(_ref(ErrorBody))}
+    operation: dict[str, Any] = {"summary": summary, "responses": responses}
+    if body is not None:
+        operation["requestBody"] = {"required": True, **_json(body)}
+    if parameters:
+        operation["parameters"] = parameters
+    operation["security"] = [{"bearer": []}] if secure else []
+    return operation
+
+
+@cache
+def openapi_document() -> dict[str, Any]:
+    models: list[type[BaseModel]] = [
+        UsageQuery, UsagePage, ErrorBody, EventRecord, FixtureDocument, Health, StateSummary,
+        Config, ConfigPatch, ResetOptions, Fault, FaultList, JournalList, Snapshot,
+    ]  # fmt: skip
+    _, definitions = models_json_schema(
+        [(model, "validation") for model in models], ref_template=_REF
+    )
+    usage_parameters = [
+        {"name": "next_page", "in": "query", "required": False, "schema": {"type": "string"}},
+        {
+            "name": PAGE_SIZE_HEADER,
+            "in": "header",
+            "required": False,
+            "schema": {"type": "integer", "minimum": 1, "maximum": MAX_PAGE_SIZE},
+        },
+    ]
+    batch = BATCH.json_schema(ref_template=_REF)
+    batch.pop("$defs", None)  # EventRecord is in the components already
+    paths = {
+        "/v1/usage": {
+            "post": _operation(
+                "Get batched usage data", _ref(UsagePage), _ref(UsageQuery), (400, 401, 409),
+                parameters=usage_parameters,
+            )
+        },
+        "/v1/ingest": {"post": _operation("Ingest usage events", None, batch, (400, 401, 409))},
+        "/_emulator/health": {"get": _operation("Health", _ref(Health), errors=(), secure=False)},
+        "/_emulator/state": {
+            "get": _operation("Export this token's state", _ref(FixtureDocument), errors=(401,)),
+            "post": _operation(
+                "Replace this token's state", _ref(StateSummary), _ref(FixtureDocument)
+            ),
+        },
+        "/_emulator/reset": {
+            "post": _operation("Reset this token's state", _ref(StateSummary), _ref(ResetOptions))
+        },
+        "/_emulator/config": {
+            "get": _operation("Runtime settings", _ref(Config), errors=(401,)),
+            "patch": _operation("Change runtime settings", _ref(Config), _ref(ConfigPatch)),
+        },
+        "/_emulator/faults": {
+            "post": _operation("Queue a fault", _ref(FaultList), _ref(Fault)),
+            "delete": _operation("Clear queued faults", _ref(FaultList), errors=(401,)),
+        },
+        "/_emulator/requests": {
+            "get": _operation("The request journal", _ref(JournalList), errors=(401,)),
+            "delete": _operation("Clear the request journal", _ref(JournalList), errors=(401,)),
+        },
+        "/_emulator/snapshot": {"post": _operation("Write --state-file now", _ref(Snapshot))},
+        "/openapi.json": {
+            "get": _operation("This document", {"type": "object"}, errors=(), secure=False)
+        },
+    }  # fmt: skip
+    return {
+        "openapi": "3.1.0",
+        "info": {"title": "metronome-emulator", "version": __version__},
+        "paths": paths,
+        "components": {
+            "schemas": definitions["$defs"],
+            "securitySchemes": {"bearer": {"type": "http", "scheme": "bearer"}},
+        },
+    }
