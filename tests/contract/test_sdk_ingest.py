@@ -73,3 +73,38 @@ class TestIngestThroughSdk:
 
         with emulator_process("--fixtures", SMALL) as url:
             assert asyncio.run(run(url)) == 350.5 + sum(i * 10 for i in range(24))
+
+
+class TestParallelWorkers:
+    """Two workers with different tokens write and read one emulator at once, unseen by each other."""
+
+    def test_isolated(self) -> None:
+        from concurrent.futures import ThreadPoolExecutor
+
+        def worker(url: str, token: str, rounds: int) -> list[float]:
+            seen = []
+            with Metronome(
+                base_url=url, bearer_token=token, _strict_response_validation=True
+            ) as sdk:
+                for i in range(rounds):
+                    sdk.v1.usage.ingest(
+                        usage=[
+                            {
+                                **events(f"{token}-{i}")[0],
+                                "properties": {"tokens": 1, "model": "small"},
+                            }
+                        ]
+                    )  # type: ignore[list-item]
+                    page = sdk.v1.usage.list(
+                        **QUERY,
+                        customer_ids=[ACME],
+                        billable_metrics=[{"id": "22222222-2222-4222-8222-222222222222"}],
+                    )  # type: ignore[arg-type]
+                    seen.append(page.data[0].value or 0)
+            return seen
+
+        with emulator_process("--fixtures", SMALL) as url, ThreadPoolExecutor(2) as pool:
+            first = pool.submit(worker, url, "worker-1", 20)
+            second = pool.submit(worker, url, "worker-2", 30)
+            assert first.result() == [350.5 + i for i in range(1, 21)]
+            assert second.result() == [350.5 + i for i in range(1, 31)]
