@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from typing import Any, TypeVar
 
 import orjson
@@ -44,4 +45,8 @@ async def read_array(request: web.Request, adapter: TypeAdapter[T], items: str) 
 
 
 def json_response(payload: Any, status: int = 200) -> web.Response:
-    return web.Response(body=orjson.dumps(payload), status=status, content_type="application/json")
+    try:
+        body = orjson.dumps(payload)
+    except orjson.JSONEncodeError:  # an integer beyond 64 bits in stored properties
+        body = json.dumps(payload, separators=(",", ":"), ensure_ascii=False).encode()
+    return web.Response(body=body, status=status, content_type="application/json")

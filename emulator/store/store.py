@@ -7,19 +7,30 @@ of its id and its aliases, so aliases resolve at query time.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
-from typing import Any
+from collections.abc import Iterable, Sequence
+from typing import Any, Protocol
 
 from emulator.errors import BadRequest
-from emulator.store.events import Event
+from emulator.store.events import Event, EventLike
 from emulator.store.matching import NO_MATCH, Matcher
 from emulator.store.values import string_form
 from emulator.timestamps import US_PER_HOUR
-from emulator.wire import BillableMetricRecord, CustomerRecord, EventRecord, FixtureDocument
+from emulator.wire import BillableMetricRecord, CustomerRecord
 
-__all__ = ["Cells", "Store"]
+__all__ = ["Cells", "Document", "Store"]
 
 Cells = dict[int, Any]  # hour number -> aggregation cell
+
+
+class Document(Protocol):
+    """A fixture document, or the seed's scenario shaped like one."""
+
+    @property
+    def customers(self) -> Sequence[CustomerRecord]: ...
+    @property
+    def billable_metrics(self) -> Sequence[BillableMetricRecord]: ...
+    @property
+    def events(self) -> Iterable[EventLike]: ...
 
 
 class Store:
@@ -37,11 +48,13 @@ class Store:
         self.group_series: dict[tuple[str, str, str], dict[str, Cells]] = {}
         # (sender key, hour) -> the non-duplicate events of that hour, for partial-hour windows
         self.raw: dict[tuple[str, int], list[Event]] = {}
+        # One copy of each customer id and event type string, however many events repeat it.
+        self._strings: dict[str, str] = {}
 
     # --- loading and exporting ----------------------------------------------------------------
 
     @classmethod
-    def from_document(cls, document: FixtureDocument) -> Store:
+    def from_document(cls, document: Document) -> Store:
         store = cls()
         for metric in document.billable_metrics:
             store.add_metric(metric, where=f"billable_metrics[{len(store.metrics)}]")
@@ -77,6 +90,7 @@ class Store:
             for key, groups in self.group_series.items()
         }
         twin.raw = {key: list(events) for key, events in self.raw.items()}
+        twin._strings = dict(self._strings)
         return twin
 
     # --- customers and metrics ----------------------------------------------------------------
@@ -107,7 +121,7 @@ class Store:
         # A new metric applies to the events already stored.
         for event in self.events:
             if not event.duplicate:
-                self._roll_up(matcher, event)
+                self._roll_up(matcher, event, event.properties)
 
     def sender_keys(self, customer_id: str) -> list[str]:
         """The `customer_id` strings whose events belong to this customer: its id and aliases."""
@@ -116,18 +130,20 @@ class Store:
 
     # --- events -------------------------------------------------------------------------------
 
-    def ingest(self, records: Iterable[EventRecord]) -> None:
+    def ingest(self, records: Iterable[EventLike]) -> None:
         """Store events in order; the first event with a transaction id wins, later ones are kept
         as duplicates that count nowhere."""
+        strings = self._strings
         for record in records:
             first = self._first_by_txn.get(record.transaction_id)
+            properties = record.properties
             event = Event(
                 seq=len(self.events),
                 transaction_id=record.transaction_id,
-                customer_id=record.customer_id,
-                event_type=record.event_type,
+                customer_id=strings.setdefault(record.customer_id, record.customer_id),
+                event_type=strings.setdefault(record.event_type, record.event_type),
                 ts=record.timestamp,
-                properties=record.properties,
+                properties=properties,
                 duplicate=first is not None,
             )
             self.events.append(event)
@@ -136,7 +152,7 @@ class Store:
             self._first_by_txn[record.transaction_id] = event
             self.raw.setdefault((event.customer_id, event.ts // US_PER_HOUR), []).append(event)
             for matcher in self._candidates_for(event.event_type):
-                self._roll_up(matcher, event)
+                self._roll_up(matcher, event, properties)
 
     def _candidates_for(self, event_type: str) -> list[Matcher]:
         candidates = self._candidates.get(event_type)
@@ -150,8 +166,8 @@ class Store:
             self._candidates[event_type] = candidates
         return candidates
 
-    def _roll_up(self, matcher: Matcher, event: Event) -> None:
-        value = matcher.contribution(event.event_type, event.properties)
+    def _roll_up(self, matcher: Matcher, event: Event, properties: dict[str, Any]) -> None:
+        value = matcher.contribution(event.event_type, properties)
         if value is NO_MATCH:
             return
         hour = event.ts // US_PER_HOUR
@@ -160,7 +176,7 @@ class Store:
         cells = self.series.setdefault((event.customer_id, metric_id), {})
         add(cells, hour, value, event.ts, event.seq)
         for name in matcher.group_names:
-            group_value = event.properties.get(name)
+            group_value = properties.get(name)
             if group_value is None:  # lacking the key: counts in `value`, in no group
                 continue
             groups = self.group_series.setdefault((event.customer_id, metric_id, name), {})

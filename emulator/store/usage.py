@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from emulator.errors import BadRequest
+from emulator.store.events import Event
 from emulator.store.matching import NO_MATCH, Matcher
 from emulator.store.store import Cells, Store
 from emulator.store.values import string_form
@@ -26,6 +27,8 @@ MAX_GROUP_VALUES = 200
 # Where the next row starts: (customer id, billable metric id, window index).
 Position = tuple[str, str, int]
 _INT64 = 2**63
+# A raw event read for a partial hour: (event, its contribution, its parsed properties).
+_Partial = tuple[Event, Any, dict[str, Any]]
 
 
 @dataclass(frozen=True, slots=True)
@@ -149,7 +152,7 @@ class _RowReader:
             self.groups = [
                 g for k in senders if (g := store.group_series.get((k, metric_id, scope.group_key)))
             ]
-            self.group_values = scope.group_values or self._values_seen()
+            self.group_values = scope.group_values or self._values_seen(scope.group_key)
 
     def row(self, customer_id: str, index: int, label: tuple[str, str]) -> dict[str, Any]:
         metric = self.matcher.metric
@@ -160,7 +163,7 @@ class _RowReader:
         partial_events = self._partial_events(partials) if partials else []
         if partial_events:
             extra: Cells = {}
-            for event, value in partial_events:
+            for event, value, _ in partial_events:
                 aggregation.add(extra, 0, value, event.ts, event.seq)
             cells.extend(extra.values())
         value = aggregation.fold(cells) if cells else aggregation.empty
@@ -173,17 +176,16 @@ class _RowReader:
             "value": json_number(value),
         }
         if self.scope.group_key is not None:
-            row["groups"] = self._groups(h_from, h_to, partial_events)
+            row["groups"] = self._groups(self.scope.group_key, h_from, h_to, partial_events)
         return row
 
     def _groups(
-        self, h_from: int, h_to: int, partial_events: list[tuple[Any, Any]]
+        self, key: str, h_from: int, h_to: int, partial_events: list[_Partial]
     ) -> dict[str, Any]:
         aggregation = self.matcher.aggregation
-        key = self.scope.group_key
         extra: dict[str, Cells] = {}
-        for event, value in partial_events:
-            group_value = event.properties.get(key)
+        for event, value, properties in partial_events:
+            group_value = properties.get(key)
             if group_value is not None:
                 aggregation.add(
                     extra.setdefault(string_form(group_value), {}), 0, value, event.ts, event.seq
@@ -196,7 +198,7 @@ class _RowReader:
             groups[group_value] = json_number(aggregation.fold(cells)) if cells else None
         return groups
 
-    def _values_seen(self) -> tuple[str, ...]:
+    def _values_seen(self, key: str) -> tuple[str, ...]:
         """Group values with a matching event anywhere in the query range, sorted, at most 200."""
         h_from, h_to, partials = _split(self.windows.start, self.windows.end)
         seen: set[str] = set()
@@ -204,23 +206,24 @@ class _RowReader:
             for group_value, cells in groups.items():
                 if group_value not in seen and _gather([cells], h_from, h_to):
                     seen.add(group_value)
-        for event, _ in self._partial_events(partials):
-            group_value = event.properties.get(self.scope.group_key)
-            if group_value is not None:
-                seen.add(string_form(group_value))
+        for _, _, properties in self._partial_events(partials):
+            raw = properties.get(key)
+            if raw is not None:
+                seen.add(string_form(raw))
         return tuple(sorted(seen)[:MAX_GROUP_VALUES])
 
-    def _partial_events(self, partials: list[tuple[int, int]]) -> list[tuple[Any, Any]]:
-        """Matching raw events (with their contributions) inside partial-hour ranges."""
+    def _partial_events(self, partials: list[tuple[int, int]]) -> list[_Partial]:
+        """Matching raw events inside partial-hour ranges, with contributions and properties."""
         found = []
         contribution = self.matcher.contribution
         for lo, hi in partials:
             for sender in self.senders:
                 for event in self.store.raw.get((sender, lo // US_PER_HOUR), ()):
                     if lo <= event.ts < hi:
-                        value = contribution(event.event_type, event.properties)
+                        properties = event.properties
+                        value = contribution(event.event_type, properties)
                         if value is not NO_MATCH:
-                            found.append((event, value))
+                            found.append((event, value, properties))
         return found
 
 

@@ -126,3 +126,17 @@ class TestIngestValidation:
         assert response.status == 200
         state = await (await client.get("/_emulator/state", headers=AUTH)).json()
         assert state["events"][-1]["properties"] == {}
+
+
+async def test_integers_beyond_64_bits_round_trip(client: Client) -> None:
+    """orjson stops at 64 bits; such properties are still stored, exported and summed."""
+    big = {"tokens": 10**30, "model": "small"}
+    response = await client.post(
+        "/v1/ingest", json=[event(1, event_type="completion", properties=big)], headers=AUTH
+    )
+    assert response.status == 200
+    state = await (await client.get("/_emulator/state", headers=AUTH)).json()
+    assert state["events"][-1]["properties"] == big
+    query = {**QUERY, "billable_metrics": [{"id": "22222222-2222-4222-8222-222222222222"}]}
+    usage = await (await client.post("/v1/usage", json=query, headers=AUTH)).json()
+    assert usage["data"][0]["value"] == float(10**30 + 350)  # beyond 64 bits: written as a float
