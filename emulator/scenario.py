@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import sys
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
 from pathlib import Path
 
 from pydantic import ValidationError
@@ -9,8 +12,9 @@ from pydantic import ValidationError
 from emulator.errors import ApiError, message_for
 from emulator.seed import generate
 from emulator.settings import Settings
+from emulator.store.events import EventLike
 from emulator.store.store import Store
-from emulator.wire import FixtureDocument
+from emulator.wire import BillableMetricRecord, CustomerRecord, FixtureDocument
 
 __all__ = ["FixtureError", "initial_store", "load_fixture_file"]
 
@@ -32,8 +36,40 @@ def load_fixture_file(path: Path) -> Store:
         raise FixtureError(f"{path}: {exc.message}") from None
 
 
+# A scenario this big takes seconds to build: say how far along it is, on standard error.
+PROGRESS_EVERY = 100_000
+
+
 def initial_store(settings: Settings) -> Store:
     if settings.fixtures is not None:
         return load_fixture_file(settings.fixtures)
-    document = generate(settings.seed, settings.customers, settings.days, settings.events)
-    return Store.from_document(document)
+    scenario = generate(settings.seed, settings.customers, settings.days, settings.events)
+    if len(scenario.events) >= PROGRESS_EVERY:
+        return Store.from_document(
+            _Loading(
+                scenario.customers,
+                scenario.billable_metrics,
+                _progress(scenario.events, len(scenario.events)),
+            )
+        )
+    return Store.from_document(scenario)
+
+
+@dataclass(frozen=True, slots=True)
+class _Loading:
+    """A scenario whose events report progress as the store reads them."""
+
+    customers: list[CustomerRecord]
+    billable_metrics: list[BillableMetricRecord]
+    events: Iterator[EventLike]
+
+
+def _progress(events: Iterable[EventLike], total: int) -> Iterator[EventLike]:
+    for count, event in enumerate(events, 1):
+        yield event
+        if count % PROGRESS_EVERY == 0 or count == total:
+            print(
+                f"metronome-emulator: loaded {count:,} of {total:,} events",
+                file=sys.stderr,
+                flush=True,
+            )

@@ -8,6 +8,7 @@ releases). Events fall on fixed UTC days from `SCENARIO_START`, never the days a
 from __future__ import annotations
 
 import random
+from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any, NamedTuple
@@ -233,18 +234,31 @@ class _Generator:
     ) -> Iterator[GeneratedEvent]:
         """The events in time order (stable for equal times), as a real pipeline sends them.
 
-        Timestamps and senders are drawn first for all events, then the events are made one by
-        one in time order, so a million of them are never all in memory at once.
+        Each day's share is drawn first, then the day's events are made in time order, so only
+        one day of them is ever in memory.
         """
         rng = self.rng
-        n = self.n_events
-        # A few heavy customers and a long tail.
-        weights = [1.0 / (rank + 1) for rank in range(len(customers))]
-        days = [SCENARIO_START + d * US_PER_DAY for d in range(self.days)]
         # Weekends (2024-01-06 is a Saturday) carry less traffic.
         day_weights = [0.6 if (d + 1) % 7 in (6, 0) else 1.0 for d in range(self.days)]
+        per_day = Counter(rng.choices(range(self.days), day_weights, k=self.n_events))
+        sent: list[str] = []  # transaction ids so far, for the occasional duplicate
+        for day in range(self.days):
+            start = SCENARIO_START + day * US_PER_DAY
+            yield from self.day(start, per_day[day], customers, users, unknown, sent)
+
+    def day(
+        self,
+        start: int,
+        n: int,
+        customers: list[CustomerRecord],
+        users: dict[str, list[str]],
+        unknown: list[str],
+        sent: list[str],
+    ) -> Iterator[GeneratedEvent]:
+        rng = self.rng
+        # A few heavy customers and a long tail.
+        weights = [1.0 / (rank + 1) for rank in range(len(customers))]
         picked_customers = rng.choices(customers, weights, k=n)
-        picked_days = rng.choices(days, day_weights, k=n)
         picked_hours = rng.choices(range(24), HOUR_WEIGHTS, k=n)
         picked_types = rng.choices(list(EVENT_TYPES), list(EVENT_TYPES.values()), k=n)
         senders: list[str] = []
@@ -258,13 +272,10 @@ class _Generator:
                 senders.append(rng.choice(customer.ingest_aliases))
             else:
                 senders.append(customer.id)
-            ts = picked_days[i] + picked_hours[i] * US_PER_HOUR
-            ts += rng.randrange(3600) * US_PER_SECOND
+            ts = start + picked_hours[i] * US_PER_HOUR + rng.randrange(3600) * US_PER_SECOND
             if roll > 0.97:  # a few with sub-second precision
                 ts += rng.randrange(1, 1000) * 1000
             stamps.append(ts)
-        del picked_days, picked_hours
-        sent: list[str] = []  # transaction ids so far, for the occasional duplicate
         for i in sorted(range(n), key=stamps.__getitem__):
             if sent and rng.random() < 0.01:
                 transaction_id = sent[rng.randrange(len(sent))]

@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 
 from emulator.cli import build_parser, main, settings_from
+from emulator.scenario import initial_store
 from tests.contract.conftest import emulator_process
 
 
@@ -125,3 +126,20 @@ class TestStartUp:
         process.send_signal(signal.SIGINT)
         assert process.wait(timeout=10) == 0
         process.stdout.close()
+
+
+def test_progress_while_a_big_scenario_loads(capsys: pytest.CaptureFixture[str]) -> None:
+    """From 100,000 events on, loading reports progress on standard error, ending at the total."""
+    store = initial_store(settings_from(["--events", "250000", "--customers", "3"]))
+    assert len(store.events) == 250_000
+    assert capsys.readouterr().err.splitlines() == [
+        "metronome-emulator: loaded 100,000 of 250,000 events",
+        "metronome-emulator: loaded 200,000 of 250,000 events",
+        "metronome-emulator: loaded 250,000 of 250,000 events",
+    ]
+
+
+def test_no_progress_for_the_default_scenario(capsys: pytest.CaptureFixture[str]) -> None:
+    store = initial_store(settings_from([]))
+    assert len(store.events) == 20_000
+    assert capsys.readouterr().err == ""

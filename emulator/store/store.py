@@ -7,11 +7,12 @@ of its id and its aliases, so aliases resolve at query time.
 
 from __future__ import annotations
 
+from array import array
 from collections.abc import Iterable, Sequence
 from typing import Any, Protocol
 
 from emulator.errors import BadRequest
-from emulator.store.events import Event, EventLike
+from emulator.store.events import EventLike, EventLog
 from emulator.store.matching import NO_MATCH, Matcher
 from emulator.store.values import string_form
 from emulator.timestamps import US_PER_HOUR
@@ -38,18 +39,16 @@ class Store:
         self.customers: dict[str, CustomerRecord] = {}
         self.metrics: dict[str, BillableMetricRecord] = {}
         self.matchers: dict[str, Matcher] = {}
-        self.events: list[Event] = []
+        self.events = EventLog()
         self._alias_owner: dict[str, str] = {}  # ingest alias -> customer id
-        self._first_by_txn: dict[str, Event] = {}
+        self._transaction_ids: set[str] = set()  # of the events that count (not duplicates)
         # Candidate matchers per event type; rebuilt lazily when the metric catalogue changes.
         self._candidates: dict[str, list[Matcher]] = {}
         self.series: dict[tuple[str, str], Cells] = {}  # (sender key, metric id)
         # (sender key, metric id, property) -> group value (string form) -> cells
         self.group_series: dict[tuple[str, str, str], dict[str, Cells]] = {}
-        # (sender key, hour) -> the non-duplicate events of that hour, for partial-hour windows
-        self.raw: dict[tuple[str, int], list[Event]] = {}
-        # One copy of each customer id and event type string, however many events repeat it.
-        self._strings: dict[str, str] = {}
+        # (sender key, hour) -> sequence numbers of its non-duplicate events, for partial hours
+        self.raw: dict[tuple[str, int], array[int]] = {}
 
     # --- loading and exporting ----------------------------------------------------------------
 
@@ -81,16 +80,15 @@ class Store:
         twin.customers = dict(self.customers)
         twin.metrics = dict(self.metrics)
         twin.matchers = dict(self.matchers)
-        twin.events = list(self.events)
+        twin.events = self.events.copy()
         twin._alias_owner = dict(self._alias_owner)
-        twin._first_by_txn = dict(self._first_by_txn)
+        twin._transaction_ids = set(self._transaction_ids)
         twin.series = {key: _copy_cells(cells) for key, cells in self.series.items()}
         twin.group_series = {
             key: {value: _copy_cells(cells) for value, cells in groups.items()}
             for key, groups in self.group_series.items()
         }
-        twin.raw = {key: list(events) for key, events in self.raw.items()}
-        twin._strings = dict(self._strings)
+        twin.raw = {key: array("q", seqs) for key, seqs in self.raw.items()}
         return twin
 
     # --- customers and metrics ----------------------------------------------------------------
@@ -121,7 +119,14 @@ class Store:
         # A new metric applies to the events already stored.
         for event in self.events:
             if not event.duplicate:
-                self._roll_up(matcher, event, event.properties)
+                self._roll_up(
+                    matcher,
+                    event.seq,
+                    event.customer_id,
+                    event.event_type,
+                    event.ts,
+                    event.properties,
+                )
 
     def sender_keys(self, customer_id: str) -> list[str]:
         """The `customer_id` strings whose events belong to this customer: its id and aliases."""
@@ -133,26 +138,22 @@ class Store:
     def ingest(self, records: Iterable[EventLike]) -> None:
         """Store events in order; the first event with a transaction id wins, later ones are kept
         as duplicates that count nowhere."""
-        strings = self._strings
+        log, seen, raw = self.events, self._transaction_ids, self.raw
         for record in records:
-            first = self._first_by_txn.get(record.transaction_id)
-            properties = record.properties
-            event = Event(
-                seq=len(self.events),
-                transaction_id=record.transaction_id,
-                customer_id=strings.setdefault(record.customer_id, record.customer_id),
-                event_type=strings.setdefault(record.event_type, record.event_type),
-                ts=record.timestamp,
-                properties=properties,
-                duplicate=first is not None,
-            )
-            self.events.append(event)
-            if first is not None:
+            duplicate = record.transaction_id in seen
+            seq = log.append(record, duplicate)
+            if duplicate:
                 continue
-            self._first_by_txn[record.transaction_id] = event
-            self.raw.setdefault((event.customer_id, event.ts // US_PER_HOUR), []).append(event)
-            for matcher in self._candidates_for(event.event_type):
-                self._roll_up(matcher, event, properties)
+            seen.add(record.transaction_id)
+            customer_id, ts = log.customer_ids[seq], record.timestamp
+            hour = ts // US_PER_HOUR
+            seqs = raw.get((customer_id, hour))
+            if seqs is None:
+                raw[customer_id, hour] = seqs = array("q")
+            seqs.append(seq)
+            event_type = log.event_types[seq]
+            for matcher in self._candidates_for(event_type):
+                self._roll_up(matcher, seq, customer_id, event_type, ts, record.properties)
 
     def _candidates_for(self, event_type: str) -> list[Matcher]:
         candidates = self._candidates.get(event_type)
@@ -166,21 +167,29 @@ class Store:
             self._candidates[event_type] = candidates
         return candidates
 
-    def _roll_up(self, matcher: Matcher, event: Event, properties: dict[str, Any]) -> None:
-        value = matcher.contribution(event.event_type, properties)
+    def _roll_up(
+        self,
+        matcher: Matcher,
+        seq: int,
+        customer_id: str,
+        event_type: str,
+        ts: int,
+        properties: dict[str, Any],
+    ) -> None:
+        value = matcher.contribution(event_type, properties)
         if value is NO_MATCH:
             return
-        hour = event.ts // US_PER_HOUR
+        hour = ts // US_PER_HOUR
         metric_id = matcher.metric.id
         add = matcher.aggregation.add
-        cells = self.series.setdefault((event.customer_id, metric_id), {})
-        add(cells, hour, value, event.ts, event.seq)
+        cells = self.series.setdefault((customer_id, metric_id), {})
+        add(cells, hour, value, ts, seq)
         for name in matcher.group_names:
             group_value = properties.get(name)
             if group_value is None:  # lacking the key: counts in `value`, in no group
                 continue
-            groups = self.group_series.setdefault((event.customer_id, metric_id, name), {})
-            add(groups.setdefault(string_form(group_value), {}), hour, value, event.ts, event.seq)
+            groups = self.group_series.setdefault((customer_id, metric_id, name), {})
+            add(groups.setdefault(string_form(group_value), {}), hour, value, ts, seq)
 
 
 def _copy_cells(cells: Cells) -> Cells:

@@ -13,7 +13,6 @@ from dataclasses import dataclass
 from typing import Any
 
 from emulator.errors import BadRequest
-from emulator.store.events import Event
 from emulator.store.matching import NO_MATCH, Matcher
 from emulator.store.store import Cells, Store
 from emulator.store.values import string_form
@@ -28,7 +27,7 @@ MAX_GROUP_VALUES = 200
 Position = tuple[str, str, int]
 _INT64 = 2**63
 # A raw event read for a partial hour: (event, its contribution, its parsed properties).
-_Partial = tuple[Event, Any, dict[str, Any]]
+_Partial = tuple[int, int, Any, dict[str, Any]]  # (timestamp, sequence, value, properties)
 
 
 @dataclass(frozen=True, slots=True)
@@ -163,8 +162,8 @@ class _RowReader:
         partial_events = self._partial_events(partials) if partials else []
         if partial_events:
             extra: Cells = {}
-            for event, value, _ in partial_events:
-                aggregation.add(extra, 0, value, event.ts, event.seq)
+            for ts, seq, value, _ in partial_events:
+                aggregation.add(extra, 0, value, ts, seq)
             cells.extend(extra.values())
         value = aggregation.fold(cells) if cells else aggregation.empty
         row = {
@@ -184,12 +183,10 @@ class _RowReader:
     ) -> dict[str, Any]:
         aggregation = self.matcher.aggregation
         extra: dict[str, Cells] = {}
-        for event, value, properties in partial_events:
+        for ts, seq, value, properties in partial_events:
             group_value = properties.get(key)
             if group_value is not None:
-                aggregation.add(
-                    extra.setdefault(string_form(group_value), {}), 0, value, event.ts, event.seq
-                )
+                aggregation.add(extra.setdefault(string_form(group_value), {}), 0, value, ts, seq)
         groups: dict[str, Any] = {}
         for group_value in self.group_values:
             cells = _gather([g[group_value] for g in self.groups if group_value in g], h_from, h_to)
@@ -206,7 +203,7 @@ class _RowReader:
             for group_value, cells in groups.items():
                 if group_value not in seen and _gather([cells], h_from, h_to):
                     seen.add(group_value)
-        for _, _, properties in self._partial_events(partials):
+        for *_, properties in self._partial_events(partials):
             raw = properties.get(key)
             if raw is not None:
                 seen.add(string_form(raw))
@@ -216,14 +213,16 @@ class _RowReader:
         """Matching raw events inside partial-hour ranges, with contributions and properties."""
         found = []
         contribution = self.matcher.contribution
+        log = self.store.events
         for lo, hi in partials:
             for sender in self.senders:
-                for event in self.store.raw.get((sender, lo // US_PER_HOUR), ()):
-                    if lo <= event.ts < hi:
-                        properties = event.properties
-                        value = contribution(event.event_type, properties)
+                for seq in self.store.raw.get((sender, lo // US_PER_HOUR), ()):
+                    ts = log.ts[seq]
+                    if lo <= ts < hi:
+                        properties = log.properties(seq)
+                        value = contribution(log.event_types[seq], properties)
                         if value is not NO_MATCH:
-                            found.append((event, value, properties))
+                            found.append((ts, seq, value, properties))
         return found
 
 

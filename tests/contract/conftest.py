@@ -24,9 +24,14 @@ def emulator_process(*args: str) -> Iterator[str]:
     )
     try:
         assert process.stdout is not None
-        line = process.stdout.readline()  # the start-up line, printed once it listens
-        match = re.search(r"listening on (http://\S+)", line)
-        assert match, f"emulator did not start: {line}{process.stdout.read()}"
+        # The start-up line is printed once it listens; progress lines may come before it.
+        seen = ""
+        match = None
+        while not match:
+            line = process.stdout.readline()
+            assert line, f"emulator did not start: {seen}"
+            seen += line
+            match = re.search(r"listening on (http://\S+)", line)
         yield match.group(1)
     finally:
         process.terminate()
