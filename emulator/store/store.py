@@ -1,8 +1,8 @@
 """The state of one tenant: customers, billable metrics, events and the hourly rollups over them.
 
-Nothing here knows about HTTP. Rollups are kept per *sender key* (the `customer_id` string an event
-was sent with), metric and hour, and per group value; a customer's usage is the merge of the series
-of its id and its aliases, so aliases resolve at query time.
+Nothing here knows about HTTP. Rollups (per hour and per day) are kept per *sender key* (the
+`customer_id` string an event was sent with) and metric, and per group value; a customer's usage is
+the merge of the rollups of its id and its aliases, so aliases resolve at query time.
 """
 
 from __future__ import annotations
@@ -14,13 +14,12 @@ from typing import Any, Protocol
 from emulator.errors import BadRequest
 from emulator.store.events import EventLike, EventLog
 from emulator.store.matching import NO_MATCH, Matcher
+from emulator.store.rollups import Rollup
 from emulator.store.values import string_form
 from emulator.timestamps import US_PER_HOUR
 from emulator.wire import BillableMetricRecord, CustomerRecord
 
-__all__ = ["Cells", "Document", "Store"]
-
-Cells = dict[int, Any]  # hour number -> aggregation cell
+__all__ = ["Document", "Store"]
 
 
 class Document(Protocol):
@@ -44,9 +43,9 @@ class Store:
         self._transaction_ids: set[str] = set()  # of the events that count (not duplicates)
         # Candidate matchers per event type; rebuilt lazily when the metric catalogue changes.
         self._candidates: dict[str, list[Matcher]] = {}
-        self.series: dict[tuple[str, str], Cells] = {}  # (sender key, metric id)
-        # (sender key, metric id, property) -> group value (string form) -> cells
-        self.group_series: dict[tuple[str, str, str], dict[str, Cells]] = {}
+        self.series: dict[tuple[str, str], Rollup] = {}  # (sender key, metric id)
+        # (sender key, metric id, property) -> group value (string form) -> its rollup
+        self.group_series: dict[tuple[str, str, str], dict[str, Rollup]] = {}
         # (sender key, hour) -> sequence numbers of its non-duplicate events, for partial hours
         self.raw: dict[tuple[str, int], array[int]] = {}
 
@@ -83,9 +82,9 @@ class Store:
         twin.events = self.events.copy()
         twin._alias_owner = dict(self._alias_owner)
         twin._transaction_ids = set(self._transaction_ids)
-        twin.series = {key: _copy_cells(cells) for key, cells in self.series.items()}
+        twin.series = {key: rollup.copy() for key, rollup in self.series.items()}
         twin.group_series = {
-            key: {value: _copy_cells(cells) for value, cells in groups.items()}
+            key: {value: rollup.copy() for value, rollup in groups.items()}
             for key, groups in self.group_series.items()
         }
         twin.raw = {key: array("q", seqs) for key, seqs in self.raw.items()}
@@ -181,16 +180,18 @@ class Store:
             return
         hour = ts // US_PER_HOUR
         metric_id = matcher.metric.id
-        add = matcher.aggregation.add
-        cells = self.series.setdefault((customer_id, metric_id), {})
-        add(cells, hour, value, ts, seq)
+        aggregation = matcher.aggregation
+        rollup = self.series.get((customer_id, metric_id))
+        if rollup is None:
+            rollup = self.series[customer_id, metric_id] = Rollup()
+        rollup.add(aggregation, hour, value, ts, seq)
         for name in matcher.group_names:
             group_value = properties.get(name)
             if group_value is None:  # lacking the key: counts in `value`, in no group
                 continue
             groups = self.group_series.setdefault((customer_id, metric_id, name), {})
-            add(groups.setdefault(string_form(group_value), {}), hour, value, ts, seq)
-
-
-def _copy_cells(cells: Cells) -> Cells:
-    return {hour: set(cell) if isinstance(cell, set) else cell for hour, cell in cells.items()}
+            key = string_form(group_value)
+            rollup = groups.get(key)
+            if rollup is None:
+                rollup = groups[key] = Rollup()
+            rollup.add(aggregation, hour, value, ts, seq)

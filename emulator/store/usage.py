@@ -1,9 +1,9 @@
 """Batch usage (`POST /v1/usage`): which rows a query has, and each row's numbers.
 
 Rows are (customer, billable metric, window) in that sort order, zero usage included. A row's value
-merges the hourly cells of the customer's sender keys; only a `none` window that starts or ends
-inside an hour reads raw events, for that partial hour alone. So a query costs what its rows cost,
-whatever the number of events stored.
+merges the day and hour cells of the customer's sender keys; only a `none` window that starts or
+ends inside an hour reads raw events, for that partial hour alone. So a query costs what its rows
+cost, whatever the number of events stored.
 """
 
 from __future__ import annotations
@@ -14,7 +14,8 @@ from typing import Any
 
 from emulator.errors import BadRequest
 from emulator.store.matching import NO_MATCH, Matcher
-from emulator.store.store import Cells, Store
+from emulator.store.rollups import Cells, Rollup
+from emulator.store.store import Store
 from emulator.store.values import string_form
 from emulator.timestamps import US_PER_HOUR, format_rfc3339
 from emulator.windows import Windows
@@ -145,7 +146,7 @@ class _RowReader:
         self.windows = windows
         metric_id = scope.matcher.metric.id
         self.series = [s for k in senders if (s := store.series.get((k, metric_id)))]
-        self.groups: list[dict[str, Cells]] = []
+        self.groups: list[dict[str, Rollup]] = []
         self.group_values: tuple[str, ...] = ()
         if scope.group_key is not None:
             self.groups = [
@@ -200,8 +201,8 @@ class _RowReader:
         h_from, h_to, partials = _split(self.windows.start, self.windows.end)
         seen: set[str] = set()
         for groups in self.groups:
-            for group_value, cells in groups.items():
-                if group_value not in seen and _gather([cells], h_from, h_to):
+            for group_value, rollup in groups.items():
+                if group_value not in seen and rollup.cells(h_from, h_to):
                     seen.add(group_value)
         for *_, properties in self._partial_events(partials):
             raw = properties.get(key)
@@ -240,16 +241,6 @@ def _split(lo: int, hi: int) -> tuple[int, int, list[tuple[int, int]]]:
     return h_from, h_to, partials
 
 
-def _gather(series: list[Cells], h_from: int, h_to: int) -> list[Any]:
-    """The cells of hours [h_from, h_to) in each series."""
-    found = []
-    span = h_to - h_from
-    for cells in series:
-        if span <= len(cells):
-            for hour in range(h_from, h_to):
-                cell = cells.get(hour)
-                if cell is not None:
-                    found.append(cell)
-        else:  # a long range over a sparse series: walk the series instead
-            found.extend(cell for hour, cell in cells.items() if h_from <= hour < h_to)
-    return found
+def _gather(rollups: list[Rollup], h_from: int, h_to: int) -> list[Any]:
+    """The cells covering hours [h_from, h_to) in each rollup."""
+    return [cell for rollup in rollups for cell in rollup.cells(h_from, h_to)]
