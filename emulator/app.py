@@ -17,8 +17,9 @@ from emulator.control.journal import JOURNALED_HEADERS, journal_body
 from emulator.errors import ApiError, Conflict, Unauthorized
 from emulator.idempotency import Answer, request_fingerprint
 from emulator.jsonio import json_response
-from emulator.keys import SETTINGS, TENANT, TENANTS
+from emulator.keys import RESPONSES, SETTINGS, TENANT, TENANTS
 from emulator.openapi import openapi_document
+from emulator.response_cache import ResponseCache
 from emulator.scenario import initial_store
 from emulator.settings import Settings
 from emulator.statefile import read_state_file, write_state_file
@@ -63,6 +64,7 @@ def create_app(settings: Settings, tenants: Tenants | None = None) -> web.Applic
         saved = read_state_file(settings.state_file) if settings.state_file else None
         tenants = Tenants(lambda: initial_store(settings), settings.journal_size, saved)
     app[TENANTS] = tenants
+    app[RESPONSES] = ResponseCache(settings.response_cache_mb * 2**20)
     if settings.state_file is not None:
         app.on_cleanup.append(_write_state_on_shutdown)
     app.router.add_post("/v1/usage", list_usage)

@@ -4,12 +4,14 @@ from __future__ import annotations
 
 from aiohttp import web
 
+from emulator.response_cache import ResponseCache
 from emulator.settings import Settings
 from emulator.tenants import Tenant, Tenants
 
-__all__ = ["SETTINGS", "TENANT", "TENANTS"]
+__all__ = ["RESPONSES", "SETTINGS", "TENANT", "TENANTS"]
 
 SETTINGS = web.AppKey("settings", Settings)
 TENANTS = web.AppKey("tenants", Tenants)
+RESPONSES = web.AppKey("responses", ResponseCache)
 # Per request: the tenant selected by the bearer token (set by the auth middleware).
 TENANT = web.RequestKey("tenant", Tenant)

@@ -18,6 +18,7 @@ class Settings:
     tokens: tuple[str, ...] = ()  # when not empty, only these bearer tokens are accepted
     journal_size: int = 1000  # request journal entries kept per tenant
     state_file: Path | None = None  # every tenant's state, kept across restarts
+    response_cache_mb: int = 64  # finished /v1/usage pages kept for repeated requests
     # Size of the generated scenario.
     customers: int = 8
     days: int = 7

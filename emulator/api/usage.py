@@ -1,11 +1,15 @@
-"""`POST /v1/usage`: batched usage across customers and billable metrics."""
+"""`POST /v1/usage`: batched usage across customers and billable metrics.
+
+A request that repeats one already answered from the same state is answered from the response
+cache (`emulator/response_cache.py`); anything else is validated, computed, and then kept there.
+"""
 
 from __future__ import annotations
 
 from aiohttp import web
 
 from emulator.jsonio import json_response, read_model
-from emulator.keys import SETTINGS, TENANT
+from emulator.keys import RESPONSES, SETTINGS, TENANT
 from emulator.pagination import (
     PAGE_SIZE_HEADER,
     decode_cursor,
@@ -20,23 +24,30 @@ __all__ = ["list_usage"]
 
 
 async def list_usage(request: web.Request) -> web.Response:
-    query = await read_model(request, UsageQuery)
     tenant = request[TENANT]
+    cursor = request.query.get("next_page") or None  # an empty cursor is no cursor
+    page_size = request.headers.get(PAGE_SIZE_HEADER)
+    # Everything the answer depends on; the app's own page size does not change while it runs.
+    key = (tenant.store.version, await request.read(), cursor, page_size, tenant.page_size)
+    cache = request.app[RESPONSES]
+    body = cache.get(key)
+    if body is not None:
+        return web.Response(body=body, content_type="application/json")
+
+    query = await read_model(request, UsageQuery)
     scope = UsageScope.resolve(tenant.store, query)
     query_fingerprint = fingerprint(_normalised(query))
-    cursor = request.query.get("next_page") or None  # an empty cursor is no cursor
     position = None
     if cursor is not None:
         customer_id, metric_id, window = decode_cursor(cursor, query_fingerprint)
         position = (customer_id, metric_id, window)
-    limit = (
-        page_size_from_header(request.headers.get(PAGE_SIZE_HEADER))
-        or tenant.page_size
-        or request.app[SETTINGS].page_size
-    )
+    limit = page_size_from_header(page_size) or tenant.page_size or request.app[SETTINGS].page_size
     rows, following = usage_page(tenant.store, scope, position, limit)
     next_page = None if following is None else encode_cursor(list(following), query_fingerprint)
-    return json_response({"data": rows, "next_page": next_page})
+    response = json_response({"data": rows, "next_page": next_page})
+    assert isinstance(response.body, bytes)
+    cache.put(key, response.body)
+    return response
 
 
 def _normalised(query: UsageQuery) -> object:

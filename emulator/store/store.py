@@ -7,6 +7,7 @@ the merge of the rollups of its id and its aliases, so aliases resolve at query 
 
 from __future__ import annotations
 
+import itertools
 from array import array
 from collections.abc import Iterable, Sequence
 from typing import Any, Protocol
@@ -20,6 +21,9 @@ from emulator.timestamps import US_PER_HOUR
 from emulator.wire import BillableMetricRecord, CustomerRecord
 
 __all__ = ["Document", "Store"]
+
+# Store versions, unique across every store of the process (see `Store.version`).
+_VERSIONS = itertools.count()
 
 
 class Document(Protocol):
@@ -35,6 +39,9 @@ class Document(Protocol):
 
 class Store:
     def __init__(self) -> None:
+        # Changes with every write, and no two stores share one: what finished answers computed
+        # from this store are kept under (`emulator/response_cache.py`).
+        self.version = next(_VERSIONS)
         self.customers: dict[str, CustomerRecord] = {}
         self.metrics: dict[str, BillableMetricRecord] = {}
         self.matchers: dict[str, Matcher] = {}
@@ -93,6 +100,7 @@ class Store:
     # --- customers and metrics ----------------------------------------------------------------
 
     def add_customer(self, customer: CustomerRecord, where: str = "customer") -> None:
+        self.version = next(_VERSIONS)
         if customer.id in self.customers:
             raise BadRequest(f"{where}.id {customer.id} is already a customer")
         if customer.id in self._alias_owner:
@@ -109,6 +117,7 @@ class Store:
             self._alias_owner[alias] = customer.id
 
     def add_metric(self, metric: BillableMetricRecord, where: str = "billable metric") -> None:
+        self.version = next(_VERSIONS)
         if metric.id in self.metrics:
             raise BadRequest(f"{where}.id {metric.id} is already a billable metric")
         matcher = Matcher(metric)
@@ -137,6 +146,7 @@ class Store:
     def ingest(self, records: Iterable[EventLike]) -> None:
         """Store events in order; the first event with a transaction id wins, later ones are kept
         as duplicates that count nowhere."""
+        self.version = next(_VERSIONS)
         log, seen, raw = self.events, self._transaction_ids, self.raw
         for record in records:
             duplicate = record.transaction_id in seen
