@@ -143,3 +143,12 @@ def test_no_progress_for_the_default_scenario(capsys: pytest.CaptureFixture[str]
     store = initial_store(settings_from([]))
     assert len(store.events) == 20_000
     assert capsys.readouterr().err == ""
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="uvloop does not exist for Windows")
+def test_serves_on_uvloop() -> None:
+    import uvloop
+
+    from emulator import cli
+
+    assert cli.run is uvloop.run
