@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import importlib.util
 import io
 import json
 import re
@@ -73,3 +74,18 @@ def test_ingest_example_runs() -> None:
         exec(code, {"client": client})
         state = httpx.get(f"{url}/_emulator/state", headers={"Authorization": "Bearer readme"})
     assert state.json()["events"][-1]["transaction_id"] == "2024-01-01T00:00:00Z_cluster42"
+
+
+def test_readme_shows_the_latest_bench_results() -> None:
+    """The table between the bench markers is bench/results.md, as bench/report.py makes it from
+    bench/results.json (bench/run.py writes all three)."""
+    section = README.split("<!-- bench:start -->\n", 1)[1].split("<!-- bench:end -->", 1)[0]
+    spec = importlib.util.spec_from_file_location("bench_report", ROOT / "bench" / "report.py")
+    assert spec is not None
+    assert spec.loader is not None
+    report = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(report)
+    results = json.loads((ROOT / "bench" / "results.json").read_text())
+    assert section == (ROOT / "bench" / "results.md").read_text() == report.markdown(results)
+    assert all(target["met"] is not False for target in results["targets"])
+    assert (ROOT / "bench" / "latency.svg").read_text() == report.svg(results["stores"])

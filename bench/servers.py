@@ -1,0 +1,87 @@
+"""Start the servers the benchmark measures, each in its own process, and wait until they answer."""
+
+from __future__ import annotations
+
+import json
+import socket
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+BENCH = Path(__file__).resolve().parent
+TOKEN = "bench"
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def request(url: str, body: Any = None, headers: dict[str, str] | None = None) -> bytes:
+    """GET (or POST `body` as JSON) with the bench token; the response body."""
+    data = None if body is None else json.dumps(body).encode()
+    req = urllib.request.Request(url, data=data, method="GET" if data is None else "POST")
+    req.add_header("Authorization", f"Bearer {TOKEN}")
+    req.add_header("Content-Type", "application/json")
+    for name, value in (headers or {}).items():
+        req.add_header(name, value)
+    with urllib.request.urlopen(req, timeout=60) as response:
+        return bytes(response.read())
+
+
+def _answers(probe: Callable[[], object]) -> bool:
+    try:
+        probe()
+    except (urllib.error.URLError, ConnectionError, TimeoutError):
+        return False
+    return True
+
+
+@contextmanager
+def server(
+    command: list[str], probe: Callable[[], object], name: str, timeout: float = 120
+) -> Iterator[tuple[float, int]]:
+    """Run `command` until the block ends; yield the seconds from its start until `probe` passed,
+    and its pid."""
+    log = (BENCH / ".cache").joinpath(f"{name}.log")
+    log.parent.mkdir(exist_ok=True)
+    with log.open("w") as output:
+        started = time.perf_counter()
+        process = subprocess.Popen(command, stdout=output, stderr=subprocess.STDOUT)
+        try:
+            while not _answers(probe):
+                if process.poll() is not None:
+                    raise SystemExit(f"bench: {name} exited with {process.returncode}; see {log}")
+                if time.perf_counter() - started > timeout:
+                    raise SystemExit(f"bench: {name} did not answer in {timeout} s; see {log}")
+                time.sleep(0.005)
+            yield time.perf_counter() - started, process.pid
+        finally:
+            process.terminate()
+            process.wait(timeout=30)
+
+
+@contextmanager
+def emulator(*args: str) -> Iterator[tuple[str, int, float]]:
+    """An emulator process: its URL, its pid and the seconds it took to answer its health check."""
+    port = free_port()
+    url = f"http://127.0.0.1:{port}"
+    command = [sys.executable, "-m", "emulator", "--port", str(port), *args]
+    name = "emulator" + "".join(args).replace("-", "_")
+    with server(command, lambda: request(f"{url}/_emulator/health"), name) as (seconds, pid):
+        yield url, pid, seconds
+
+
+def rss_mb(pid: int) -> float:
+    """Resident memory now, in MiB."""
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1]) / 1024
+    raise RuntimeError(f"no VmRSS for pid {pid}")
