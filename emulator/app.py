@@ -10,6 +10,7 @@ from http import HTTPStatus
 
 from aiohttp import web
 
+from emulator.api import billable_metrics, customers
 from emulator.api.ingest import ingest
 from emulator.api.usage import list_usage
 from emulator.control import routes as control_routes
@@ -69,6 +70,8 @@ def create_app(settings: Settings, tenants: Tenants | None = None) -> web.Applic
         app.on_cleanup.append(_write_state_on_shutdown)
     app.router.add_post("/v1/usage", list_usage)
     app.router.add_post("/v1/ingest", ingest)
+    customers.setup(app)
+    billable_metrics.setup(app)
     app.router.add_get("/openapi.json", openapi)
     control_routes.setup(app)
     return app

@@ -15,6 +15,7 @@ __all__ = [
     "ApiError",
     "BadRequest",
     "Conflict",
+    "NotFound",
     "Unauthorized",
     "field_path",
     "message_for",
@@ -35,6 +36,10 @@ class BadRequest(ApiError):
 
 class Unauthorized(ApiError):
     status = 401
+
+
+class NotFound(ApiError):
+    status = 404
 
 
 class Conflict(ApiError):

@@ -17,7 +17,19 @@ from emulator.api.ingest import BATCH
 from emulator.control.faults import Fault
 from emulator.control.routes import ConfigPatch, ResetOptions
 from emulator.pagination import MAX_PAGE_SIZE, PAGE_SIZE_HEADER
-from emulator.wire import ErrorBody, EventRecord, FixtureDocument, UsagePage, UsageQuery
+from emulator.wire import (
+    BillableMetricCreate,
+    BillableMetricRecord,
+    CustomerCreate,
+    CustomerRecord,
+    ErrorBody,
+    EventRecord,
+    FixtureDocument,
+    IdBody,
+    IngestAliases,
+    UsagePage,
+    UsageQuery,
+)
 
 __all__ = ["openapi_document"]
 
@@ -71,6 +83,67 @@ class Snapshot(BaseModel):
     tenants: Annotated[int, Field(ge=0)]
 
 
+class CustomerSummary(BaseModel):
+    id: str
+    external_id: str
+    ingest_aliases: list[str]
+    name: str
+    custom_fields: dict[str, str]
+
+
+class CustomerConfig(BaseModel):
+    salesforce_account_id: str | None
+
+
+class CustomerDetail(CustomerRecord):
+    customer_config: CustomerConfig
+
+
+class CreatedCustomer(BaseModel):
+    data: CustomerSummary
+
+
+class CustomerAnswer(BaseModel):
+    data: CustomerDetail
+
+
+class CustomerPage(BaseModel):
+    data: list[CustomerDetail]
+    next_page: str | None
+
+
+class Id(BaseModel):
+    id: str
+
+
+class IdAnswer(BaseModel):
+    data: Id
+
+
+class MetricAnswer(BaseModel):
+    data: BillableMetricRecord
+
+
+class MetricPage(BaseModel):
+    data: list[BillableMetricRecord]
+    next_page: str | None
+
+
+def _query(name: str, schema: dict[str, Any]) -> dict[str, Any]:
+    return {"name": name, "in": "query", "required": False, "schema": schema}
+
+
+def _path(name: str) -> dict[str, Any]:
+    return {"name": name, "in": "path", "required": True, "schema": {"type": "string"}}
+
+
+_LIST = [
+    _query("limit", {"type": "integer", "minimum": 1, "maximum": 100}),
+    _query("next_page", {"type": "string"}),
+]
+_ARCHIVED = _query("include_archived", {"type": "boolean"})
+
+
 def _ref(model: type[BaseModel]) -> dict[str, str]:
     return {"$ref": _REF.format(model=model.__name__)}
 
@@ -105,6 +178,8 @@ def openapi_document() -> dict[str, Any]:
     models: list[type[BaseModel]] = [
         UsageQuery, UsagePage, ErrorBody, EventRecord, FixtureDocument, Health, StateSummary,
         Config, ConfigPatch, ResetOptions, Fault, FaultList, JournalList, Snapshot,
+        CustomerCreate, CreatedCustomer, CustomerAnswer, CustomerPage, IdBody, IdAnswer,
+        IngestAliases, BillableMetricCreate, MetricAnswer, MetricPage,
     ]  # fmt: skip
     _, definitions = models_json_schema(
         [(model, "validation") for model in models], ref_template=_REF
@@ -128,6 +203,68 @@ def openapi_document() -> dict[str, Any]:
             )
         },
         "/v1/ingest": {"post": _operation("Ingest usage events", None, batch, (400, 401, 409))},
+        "/v1/customers": {
+            "post": _operation(
+                "Create a customer", _ref(CreatedCustomer), _ref(CustomerCreate), (400, 401, 409)
+            ),
+            "get": _operation(
+                "List customers", _ref(CustomerPage),
+                parameters=[
+                    *_LIST,
+                    _query("customer_ids", {"type": "string"}),
+                    _query("ingest_alias", {"type": "string"}),
+                    _query("only_archived", {"type": "boolean"}),
+                ],
+            ),
+        },
+        "/v1/customers/archive": {
+            "post": _operation(
+                "Archive a customer", _ref(IdAnswer), _ref(IdBody), (400, 401, 404, 409)
+            )
+        },
+        "/v1/customers/{customer_id}": {
+            "get": _operation(
+                "Get a customer", _ref(CustomerAnswer), errors=(400, 401, 404),
+                parameters=[_path("customer_id")],
+            )
+        },
+        "/v1/customers/{customer_id}/billable-metrics": {
+            "get": _operation(
+                "A customer's billable metrics", _ref(MetricPage), errors=(400, 401, 404),
+                parameters=[
+                    _path("customer_id"), *_LIST, _ARCHIVED,
+                    _query("on_current_plan", {"type": "boolean"}),
+                ],
+            )
+        },
+        "/v1/customers/{customer_id}/setIngestAliases": {
+            "post": _operation(
+                "Set a customer's ingest aliases", None, _ref(IngestAliases), (400, 401, 404, 409),
+                parameters=[_path("customer_id")],
+            )
+        },
+        "/v1/billable-metrics/create": {
+            "post": _operation(
+                "Create a billable metric", _ref(IdAnswer), _ref(BillableMetricCreate),
+                (400, 401, 409),
+            )
+        },
+        "/v1/billable-metrics": {
+            "get": _operation(
+                "List billable metrics", _ref(MetricPage), parameters=[*_LIST, _ARCHIVED]
+            )
+        },
+        "/v1/billable-metrics/archive": {
+            "post": _operation(
+                "Archive a billable metric", _ref(IdAnswer), _ref(IdBody), (400, 401, 404, 409)
+            )
+        },
+        "/v1/billable-metrics/{billable_metric_id}": {
+            "get": _operation(
+                "Get a billable metric", _ref(MetricAnswer), errors=(400, 401, 404),
+                parameters=[_path("billable_metric_id")],
+            )
+        },
         "/_emulator/health": {"get": _operation("Health", _ref(Health), errors=(), secure=False)},
         "/_emulator/state": {
             "get": _operation("Export this token's state", _ref(FixtureDocument), errors=(401,)),

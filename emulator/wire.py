@@ -223,6 +223,51 @@ class EventRecord(WireModel):
     properties: dict[str, Any] = {}
 
 
+# --- customers and billable metrics, as the API creates them -----------------------------------
+
+
+class CustomerCreate(WireModel):
+    name: NonEmptyStr
+    ingest_aliases: list[NonEmptyStr] = []
+    external_id: NonEmptyStr | None = None  # deprecated: one more ingest alias
+    custom_fields: dict[str, str] = {}
+
+    @field_validator("ingest_aliases")
+    @classmethod
+    def _distinct_aliases(cls, aliases: list[str]) -> list[str]:
+        if len(set(aliases)) != len(aliases):
+            raise ValueError("must not repeat an alias")
+        return aliases
+
+
+class IngestAliases(WireModel):
+    ingest_aliases: list[NonEmptyStr]
+
+    @field_validator("ingest_aliases")
+    @classmethod
+    def _distinct_aliases(cls, aliases: list[str]) -> list[str]:
+        if len(set(aliases)) != len(aliases):
+            raise ValueError("must not repeat an alias")
+        return aliases
+
+
+class IdBody(WireModel):
+    """The body of the archive endpoints."""
+
+    id: Uuid
+
+
+class BillableMetricCreate(WireModel):
+    name: NonEmptyStr
+    aggregation_type: AggregationType | None = None  # required unless sql, which is refused
+    aggregation_key: NonEmptyStr | None = None
+    event_type_filter: EventTypeFilter | None = None
+    property_filters: list[PropertyFilter] = []
+    group_keys: list[Annotated[list[NonEmptyStr], Field(min_length=1)]] = []
+    custom_fields: dict[str, str] = {}
+    sql: str | None = None
+
+
 class FixtureDocument(WireModel):
     customers: list[CustomerRecord] = []
     billable_metrics: list[BillableMetricRecord] = []

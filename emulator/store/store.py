@@ -7,7 +7,9 @@ the merge of the rollups of its id and its aliases, so aliases resolve at query 
 
 from __future__ import annotations
 
+import hashlib
 import itertools
+import uuid
 from array import array
 from collections.abc import Iterable, Sequence
 from typing import Any, Protocol
@@ -135,6 +137,47 @@ class Store:
                     event.ts,
                     event.properties,
                 )
+
+    def alias_user(self, alias: str) -> str | None:
+        """The customer whose id or ingest alias `alias` is, if any."""
+        return self._alias_owner.get(alias, alias if alias in self.customers else None)
+
+    def set_ingest_aliases(self, customer_id: str, aliases: list[str]) -> None:
+        """Replace a customer's aliases (the caller checked that no other customer uses them);
+        events sent with an alias before it was set count from now on, at query time."""
+        self.version = next(_VERSIONS)
+        customer = self.customers[customer_id]
+        for alias in customer.ingest_aliases:
+            del self._alias_owner[alias]
+        self.customers[customer_id] = customer.model_copy(update={"ingest_aliases": aliases})
+        for alias in aliases:
+            self._alias_owner[alias] = customer_id
+
+    def archive_customer(self, customer_id: str, at: int) -> None:
+        self.version = next(_VERSIONS)
+        customer = self.customers[customer_id]
+        if customer.archived_at is None:
+            self.customers[customer_id] = customer.model_copy(update={"archived_at": at})
+
+    def archive_metric(self, metric_id: str, at: int) -> None:
+        self.version = next(_VERSIONS)
+        metric = self.metrics[metric_id]
+        if metric.archived_at is None:
+            self.metrics[metric_id] = metric = metric.model_copy(update={"archived_at": at})
+            # A new matcher, not a changed one: a copied store shares its matchers.
+            self.matchers[metric_id] = Matcher(metric)
+            self._candidates.clear()
+
+    def new_id(self, kind: str) -> str:
+        """A UUID for a customer or billable metric made through the API. Derived from how many
+        there are, not drawn at random: the same steps give the same ids on every run."""
+        n = len(self.customers) + len(self.metrics)
+        while True:
+            digest = hashlib.sha256(f"metronome-emulator {kind} {n}".encode()).digest()
+            candidate = str(uuid.UUID(bytes=digest[:16], version=4))
+            if candidate not in self.customers and candidate not in self.metrics:
+                return candidate
+            n += 1
 
     def sender_keys(self, customer_id: str) -> list[str]:
         """The `customer_id` strings whose events belong to this customer: its id and aliases."""

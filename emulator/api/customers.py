@@ -1,0 +1,140 @@
+"""Customers: `POST /v1/customers`, `GET /v1/customers[/{id}]`, archive, billable metrics and
+ingest aliases. Shapes as the SDK's `Customer` and `CustomerDetail`."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from aiohttp import web
+
+from emulator.api.billable_metrics import metric_detail
+from emulator.api.listing import API_CLOCK, cursor_page, parse_uuid, query_flag, query_list
+from emulator.errors import Conflict, NotFound
+from emulator.jsonio import json_response, read_model
+from emulator.keys import TENANT, TENANTS
+from emulator.store.store import Store
+from emulator.wire import CustomerCreate, CustomerRecord, IdBody, IngestAliases
+
+__all__ = ["setup"]
+
+_NAME_LIMIT = 160  # longer names are cut, as Metronome does
+
+
+def setup(app: web.Application) -> None:
+    app.router.add_post("/v1/customers", create_customer)
+    app.router.add_get("/v1/customers", list_customers)
+    app.router.add_post("/v1/customers/archive", archive_customer)
+    # Not "archive": that path is POST only, and its Allow header must say so.
+    app.router.add_get("/v1/customers/{customer_id:(?!archive$)[^/]+}", get_customer)
+    app.router.add_get("/v1/customers/{customer_id}/billable-metrics", customer_metrics)
+    app.router.add_post("/v1/customers/{customer_id}/setIngestAliases", set_ingest_aliases)
+
+
+def summary(customer: CustomerRecord) -> dict[str, Any]:
+    """The SDK's `Customer`."""
+    return {
+        "id": customer.id,
+        "external_id": customer.external_id,
+        "ingest_aliases": customer.ingest_aliases,
+        "name": customer.name,
+        "custom_fields": customer.custom_fields,
+    }
+
+
+def detail(customer: CustomerRecord) -> dict[str, Any]:
+    """The SDK's `CustomerDetail`."""
+    return {**customer.model_dump(mode="json"), "customer_config": {"salesforce_account_id": None}}
+
+
+def _check_aliases(store: Store, aliases: list[str], customer_id: str | None) -> None:
+    for alias in aliases:
+        user = store.alias_user(alias)
+        if user is not None and user != customer_id:
+            raise Conflict(f"ingest_aliases: {alias!r} is already used by customer {user}")
+
+
+def _customer(store: Store, text: str, where: str = "customer_id") -> CustomerRecord:
+    customer_id = parse_uuid(text, where)
+    customer = store.customers.get(customer_id)
+    if customer is None:
+        raise NotFound(f"customer {customer_id} not found")
+    return customer
+
+
+async def create_customer(request: web.Request) -> web.Response:
+    body = await read_model(request, CustomerCreate)
+    tenant = request[TENANT]
+    aliases = list(body.ingest_aliases)
+    if body.external_id is not None and body.external_id not in aliases:
+        aliases.append(body.external_id)  # the deprecated external_id is an alias too
+    _check_aliases(tenant.store, aliases, None)
+    store = request.app[TENANTS].writable(tenant)
+    customer_id = store.new_id("customer")
+    customer = CustomerRecord.model_construct(
+        id=customer_id,
+        name=body.name[:_NAME_LIMIT],
+        ingest_aliases=aliases,
+        external_id=body.external_id or (aliases[0] if aliases else customer_id),
+        custom_fields=dict(body.custom_fields),
+        created_at=API_CLOCK,
+        updated_at=API_CLOCK,
+        archived_at=None,
+    )
+    store.add_customer(customer)
+    return json_response({"data": summary(customer)})
+
+
+async def list_customers(request: web.Request) -> web.Response:
+    store = request[TENANT].store
+    only_archived = query_flag(request, "only_archived")
+    ids = query_list(request, "customer_ids")
+    if ids is not None:
+        ids = [parse_uuid(text, "customer_ids") for text in ids]
+    alias = request.query.get("ingest_alias") or None
+    items = [
+        (seq, customer)
+        for seq, customer in enumerate(store.customers.values())
+        if (customer.archived_at is not None) == only_archived
+        and (ids is None or customer.id in ids)
+        and (alias is None or alias in customer.ingest_aliases)
+    ]
+    filters = [only_archived, ids, alias]
+    return json_response(cursor_page(request, items, detail, filters))
+
+
+async def get_customer(request: web.Request) -> web.Response:
+    customer = _customer(request[TENANT].store, request.match_info["customer_id"])
+    return json_response({"data": detail(customer)})
+
+
+async def archive_customer(request: web.Request) -> web.Response:
+    body = await read_model(request, IdBody)
+    tenant = request[TENANT]
+    _customer(tenant.store, body.id, "id")
+    request.app[TENANTS].writable(tenant).archive_customer(body.id, API_CLOCK)
+    return json_response({"data": {"id": body.id}})
+
+
+async def customer_metrics(request: web.Request) -> web.Response:
+    """Every billable metric applies to every customer: the emulator has no plans or contracts."""
+    store = request[TENANT].store
+    customer = _customer(store, request.match_info["customer_id"])
+    include_archived = query_flag(request, "include_archived")
+    query_flag(request, "on_current_plan")  # checked, and moot without plans
+    items = [
+        (seq, metric)
+        for seq, metric in enumerate(store.metrics.values())
+        if include_archived or metric.archived_at is None
+    ]
+    return json_response(
+        cursor_page(request, items, metric_detail, [customer.id, include_archived])
+    )
+
+
+async def set_ingest_aliases(request: web.Request) -> web.Response:
+    tenant = request[TENANT]
+    customer = _customer(tenant.store, request.match_info["customer_id"])
+    body = await read_model(request, IngestAliases)
+    _check_aliases(tenant.store, body.ingest_aliases, customer.id)
+    request.app[TENANTS].writable(tenant).set_ingest_aliases(customer.id, list(body.ingest_aliases))
+    return web.Response(status=200)

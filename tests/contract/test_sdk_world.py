@@ -1,0 +1,444 @@
+"""Customers and billable metrics through the official SDK, and a world built only through it.
+
+These tests know nothing of the emulator's internals: they create customers and metrics, ingest
+events and read usage through `metronome-sdk`, and check the numbers against the brute force over
+exactly what they sent. Each test uses its own bearer token, so its world is its own.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import random
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+from metronome import (
+    AsyncMetronome,
+    BadRequestError,
+    ConflictError,
+    Metronome,
+    NotFoundError,
+)
+
+from tests import brute
+from tests.contract.conftest import emulator_process
+from tests.contract.test_sdk_usage import as_wire
+from tests.helpers import ROOT
+
+SMALL = str(ROOT / "fixtures" / "small.json")
+UNKNOWN = "0f0f0f0f-0000-4000-8000-000000000000"
+DAY_ONE = "2022-03-01T00:00:00Z"
+
+
+@pytest.fixture(scope="module")
+def url() -> Iterator[str]:
+    with emulator_process("--fixtures", SMALL) as base:
+        yield base
+
+
+def sdk(url: str, token: str) -> Metronome:
+    return Metronome(
+        base_url=url, bearer_token=token, _strict_response_validation=True, max_retries=0
+    )
+
+
+def message(error: Any) -> str:
+    return str(error.value.body["message"])
+
+
+class TestCustomers:
+    def test_create_then_read_back(self, url: str) -> None:
+        with sdk(url, "customers-create") as client:
+            created = client.v1.customers.create(
+                name="Initech", ingest_aliases=["initech-prod"], custom_fields={"tier": "pro"}
+            ).data
+            assert (created.name, created.ingest_aliases, created.custom_fields) == (
+                "Initech",
+                ["initech-prod"],
+                {"tier": "pro"},
+            )
+            assert created.external_id == "initech-prod"
+            detail = client.v1.customers.retrieve(customer_id=created.id).data
+            assert (detail.id, detail.name, detail.archived_at) == (created.id, "Initech", None)
+            assert detail.created_at.isoformat() == "2020-01-01T00:00:00+00:00"
+            found = list(client.v1.customers.list(ingest_alias="initech-prod"))
+            assert [c.id for c in found] == [created.id]
+            assert [c.id for c in client.v1.customers.list(customer_ids=[created.id])] == [
+                created.id
+            ]
+
+    def test_the_same_steps_give_the_same_ids(self, url: str) -> None:
+        ids = []
+        for token in ("same-a", "same-b"):
+            with sdk(url, token) as client:
+                ids.append(client.v1.customers.create(name="Hooli").data.id)
+        assert ids[0] == ids[1]
+
+    def test_auto_pagination_over_every_limit(self, url: str) -> None:
+        with sdk(url, "customers-pages") as client:
+            for i in range(4):
+                client.v1.customers.create(name=f"Customer {i}")
+            everything = [c.id for c in client.v1.customers.list(limit=100)]
+            for limit in (1, 2, 3):
+                assert [c.id for c in client.v1.customers.list(limit=limit)] == everything
+            assert len(everything) == len(set(everything)) >= 5
+
+    def test_alias_of_another_customer_is_a_conflict(self, url: str) -> None:
+        with sdk(url, "customers-conflict") as client:
+            with pytest.raises(ConflictError) as caught:
+                client.v1.customers.create(name="Copycat", ingest_aliases=["acme-prod"])
+            assert message(caught) == (
+                "ingest_aliases: 'acme-prod' is already used by customer "
+                "aaaaaaaa-0000-4000-8000-000000000001"
+            )
+            other = client.v1.customers.create(name="Other").data
+            with pytest.raises(ConflictError):
+                client.v1.customers.set_ingest_aliases(
+                    customer_id=other.id, ingest_aliases=["acme-prod"]
+                )
+
+    def test_unknown_and_malformed_ids(self, url: str) -> None:
+        with sdk(url, "customers-unknown") as client:
+            with pytest.raises(NotFoundError) as caught:
+                client.v1.customers.retrieve(customer_id=UNKNOWN)
+            assert message(caught) == f"customer {UNKNOWN} not found"
+            with pytest.raises(BadRequestError) as bad:
+                client.v1.customers.retrieve(customer_id="not-an-id")
+            assert message(bad) == "customer_id must be a UUID"
+            with pytest.raises(NotFoundError):
+                client.v1.customers.archive(id=UNKNOWN)
+            with pytest.raises(BadRequestError) as limit:
+                list(client.v1.customers.list(limit=101))
+            assert message(limit) == "limit must be an integer from 1 to 100"
+            with pytest.raises(BadRequestError) as name:
+                client.v1.customers.create(name="")
+            assert message(name) == "name must not be empty"
+
+    def test_archive(self, url: str) -> None:
+        with sdk(url, "customers-archive") as client:
+            customer = client.v1.customers.create(name="Gone Soon").data
+            assert client.v1.customers.archive(id=customer.id).data.id == customer.id
+            assert customer.id not in [c.id for c in client.v1.customers.list()]
+            archived = list(client.v1.customers.list(only_archived=True))
+            assert customer.id in [c.id for c in archived]
+            assert all(c.archived_at is not None for c in archived)
+
+    def test_aliases_set_later_pick_up_earlier_events(self, url: str) -> None:
+        with sdk(url, "customers-late-alias") as client:
+            customer = client.v1.customers.create(name="Late").data
+            metric = client.v1.billable_metrics.create(
+                name="Pings", aggregation_type="COUNT", event_type_filter={"in_values": ["ping"]}
+            ).data
+            client.v1.usage.ingest(
+                usage=[
+                    {
+                        "transaction_id": f"late-{i}",
+                        "customer_id": "late-alias",
+                        "event_type": "ping",
+                        "timestamp": f"2022-03-01T0{i}:00:00Z",
+                    }
+                    for i in range(3)
+                ]
+            )
+
+            def pings() -> Any:
+                rows = client.v1.usage.list(
+                    starting_on=DAY_ONE,
+                    ending_before="2022-03-02T00:00:00Z",
+                    window_size="DAY",
+                    customer_ids=[customer.id],
+                    billable_metrics=[{"id": metric.id}],
+                )
+                return [row.value for row in rows]
+
+            assert pings() == [0]
+            client.v1.customers.set_ingest_aliases(
+                customer_id=customer.id, ingest_aliases=["late-alias"]
+            )
+            assert pings() == [3]
+            assert client.v1.customers.retrieve(customer_id=customer.id).data.ingest_aliases == [
+                "late-alias"
+            ]
+
+    def test_billable_metrics_of_a_customer(self, url: str) -> None:
+        with sdk(url, "customers-metrics") as client:
+            customer = next(iter(client.v1.customers.list()))
+            active = {m.id for m in client.v1.billable_metrics.list()}
+            listed = client.v1.customers.list_billable_metrics(customer_id=customer.id)
+            assert {m.id for m in listed} == active
+            every = client.v1.customers.list_billable_metrics(
+                customer_id=customer.id, include_archived=True
+            )
+            assert {m.id for m in every} > active  # small.json has an archived metric
+            with pytest.raises(NotFoundError):
+                client.v1.customers.list_billable_metrics(customer_id=UNKNOWN)
+
+
+class TestBillableMetrics:
+    def test_create_read_archive(self, url: str) -> None:
+        with sdk(url, "metrics-create") as client:
+            body: dict[str, Any] = {
+                "name": "Tokens",
+                "aggregation_type": "sum",
+                "aggregation_key": "tokens",
+                "event_type_filter": {"in_values": ["completion"]},
+                "property_filters": [
+                    {"name": "tokens", "exists": True},
+                    {"name": "model", "in_values": ["small", "large"]},
+                ],
+                "group_keys": [["model"]],
+            }
+            created = client.v1.billable_metrics.create(**body).data
+            metric = client.v1.billable_metrics.retrieve(billable_metric_id=created.id).data
+            assert (metric.name, metric.aggregation_type, metric.aggregation_key) == (
+                "Tokens",
+                "SUM",
+                "tokens",
+            )
+            assert metric.group_keys == [["model"]]
+            assert created.id in [m.id for m in client.v1.billable_metrics.list()]
+            client.v1.billable_metrics.archive(id=created.id)
+            assert created.id not in [m.id for m in client.v1.billable_metrics.list()]
+            archived = client.v1.billable_metrics.list(include_archived=True)
+            assert created.id in [m.id for m in archived]
+            again = client.v1.billable_metrics.retrieve(billable_metric_id=created.id).data
+            assert again.archived_at is not None
+            with pytest.raises(NotFoundError) as caught:
+                client.v1.billable_metrics.retrieve(billable_metric_id=UNKNOWN)
+            assert message(caught) == f"billable metric {UNKNOWN} not found"
+
+    def test_writes_stay_with_their_token(self, url: str) -> None:
+        with sdk(url, "isolated-a") as a, sdk(url, "isolated-b") as b:
+            metric = next(iter(a.v1.billable_metrics.list()))
+            a.v1.billable_metrics.archive(id=metric.id)
+            a.v1.customers.create(name="Only in A")
+            assert metric.id not in [m.id for m in a.v1.billable_metrics.list()]
+            assert metric.id in [m.id for m in b.v1.billable_metrics.list()]
+            assert "Only in A" not in [c.name for c in b.v1.customers.list()]
+
+    @pytest.mark.parametrize(
+        ("body", "expected"),
+        [
+            (
+                {"aggregation_type": "SUM", "property_filters": [{"name": "x", "exists": True}]},
+                "aggregation_key is required for SUM",
+            ),
+            (
+                {"aggregation_type": "MAX", "aggregation_key": "x"},
+                "aggregation_key 'x' must be the name of one of the property_filters",
+            ),
+            (
+                {"aggregation_type": "COUNT", "group_keys": [["region"]]},
+                "group_keys[0]: 'region' needs a property filter with exists: true or in_values",
+            ),
+            (
+                {
+                    "aggregation_type": "COUNT",
+                    "property_filters": [{"name": "region", "not_in_values": ["x"]}],
+                    "group_keys": [["region"]],
+                },
+                "group_keys[0]: 'region' needs a property filter with exists: true or in_values",
+            ),
+            (
+                {"aggregation_type": "COUNT", "property_filters": [{"name": "r", "in_values": []}]},
+                "property_filters[0].in_values must have at least 1 item(s)",
+            ),
+            (
+                {"aggregation_type": "AVERAGE"},
+                "aggregation_type must be one of COUNT, SUM, MAX, UNIQUE, LATEST",
+            ),
+            ({}, "aggregation_type is required"),
+            (
+                {"sql": "select count(*) from events"},
+                "sql billable metrics are not supported by the emulator: define the metric with "
+                "aggregation_type, aggregation_key, event_type_filter and property_filters",
+            ),
+        ],
+    )
+    def test_metronome_rules(self, url: str, body: dict[str, Any], expected: str) -> None:
+        with sdk(url, "metrics-rules") as client, pytest.raises(BadRequestError) as caught:
+            client.v1.billable_metrics.create(name="Bad", **body)
+        assert message(caught) == expected
+
+    def test_a_new_metric_counts_events_already_stored(self, url: str) -> None:
+        with sdk(url, "metrics-backfill") as client:
+            customer = client.v1.customers.create(name="Early").data
+            client.v1.usage.ingest(
+                usage=[
+                    {
+                        "transaction_id": f"early-{i}",
+                        "customer_id": customer.id,
+                        "event_type": "upload",
+                        "timestamp": "2022-03-01T10:00:00Z",
+                        "properties": {"mb": i},
+                    }
+                    for i in range(1, 5)
+                ]
+            )
+            metric = client.v1.billable_metrics.create(
+                name="MB",
+                aggregation_type="SUM",
+                aggregation_key="mb",
+                property_filters=[{"name": "mb", "exists": True}],
+            ).data
+            rows = client.v1.usage.list(
+                starting_on=DAY_ONE,
+                ending_before="2022-03-02T00:00:00Z",
+                window_size="DAY",
+                customer_ids=[customer.id],
+                billable_metrics=[{"id": metric.id}],
+            )
+            assert [row.value for row in rows] == [10]
+
+
+# --- a random world, built and read only through the SDK --------------------------------------
+
+METRICS: list[dict[str, Any]] = [
+    {
+        "name": "Requests",
+        "aggregation_type": "COUNT",
+        "event_type_filter": {"in_values": ["request"]},
+        "property_filters": [{"name": "region", "exists": True}],
+        "group_keys": [["region"]],
+    },
+    {
+        "name": "Tokens",
+        "aggregation_type": "SUM",
+        "aggregation_key": "tokens",
+        "event_type_filter": {"in_values": ["completion"]},
+        "property_filters": [
+            {"name": "tokens", "exists": True},
+            {"name": "model", "in_values": ["small", "large"]},
+        ],
+        "group_keys": [["model"]],
+    },
+    {
+        "name": "Peak",
+        "aggregation_type": "MAX",
+        "aggregation_key": "tokens",
+        "event_type_filter": {"in_values": ["completion"]},
+        "property_filters": [{"name": "tokens", "exists": True}],
+    },
+    {
+        "name": "Users",
+        "aggregation_type": "UNIQUE",
+        "aggregation_key": "user",
+        "event_type_filter": {"not_in_values": ["heartbeat"]},
+        "property_filters": [{"name": "user", "exists": True}],
+    },
+    {
+        "name": "Seats",
+        "aggregation_type": "LATEST",
+        "aggregation_key": "seats",
+        "property_filters": [{"name": "seats", "exists": True, "not_in_values": ["0"]}],
+    },
+]
+QUERIES: list[dict[str, Any]] = [
+    {"starting_on": DAY_ONE, "ending_before": "2022-03-03T00:00:00Z", "window_size": "DAY"},
+    {
+        "starting_on": "2022-03-01T20:00:00Z",
+        "ending_before": "2022-03-02T04:00:00Z",
+        "window_size": "HOUR",
+    },
+    {
+        "starting_on": "2022-03-01T11:30:00Z",
+        "ending_before": "2022-03-02T12:00:00.500Z",
+        "window_size": "NONE",
+    },
+]
+
+
+def random_events(rng: random.Random, senders: list[str]) -> list[dict[str, Any]]:
+    """Aliases, unknown senders, duplicates, edges of windows, numeric strings, missing keys."""
+    events: list[dict[str, Any]] = []
+    for i in range(rng.randrange(150, 250)):
+        hour = rng.randrange(48)
+        second = rng.choice([0, 0, 0, rng.randrange(3600)])  # often exactly on a window edge
+        stamp = brute.when(DAY_ONE) + brute.HOUR * hour + brute.timedelta(seconds=second)
+        properties: dict[str, Any] = {}
+        for name, values in (
+            ("region", ["eu", "us", 1, True]),
+            ("tokens", [5, 12, "7", "2.5", "n/a", 3.0, None]),
+            ("model", ["small", "large", "other"]),
+            ("user", ["ann", "bob", 7, "7"]),
+            ("seats", [3, 10, "4", 0]),
+        ):
+            if rng.random() < 0.7:
+                properties[name] = rng.choice(values)
+        events.append(
+            {
+                "transaction_id": f"t-{rng.randrange(i + 1)}" if rng.random() < 0.05 else f"t-{i}",
+                "customer_id": rng.choice(senders),
+                "event_type": rng.choice(["request", "completion", "heartbeat"]),
+                "timestamp": brute.iso(stamp),
+                "properties": properties,
+            }
+        )
+    return events
+
+
+def build_world(client: Metronome, rng: random.Random) -> dict[str, Any]:
+    """Customers, metrics and events made through the SDK; the document the brute force reads."""
+    customers = []
+    for i in range(3):
+        aliases = [f"alias-{i}-{j}" for j in range(rng.randrange(3))]
+        created = client.v1.customers.create(name=f"World {i}", ingest_aliases=aliases).data
+        customers.append({"id": created.id, "name": created.name, "ingest_aliases": aliases})
+    metrics = [
+        {**spec, "id": client.v1.billable_metrics.create(**spec).data.id} for spec in METRICS
+    ]
+    senders = [c["id"] for c in customers] + [a for c in customers for a in c["ingest_aliases"]]
+    events = random_events(rng, [*senders, "nobody"])
+    for start in range(0, len(events), 100):
+        client.v1.usage.ingest(usage=events[start : start + 100])  # type: ignore[arg-type]
+    return {"customers": customers, "billable_metrics": metrics, "events": events}
+
+
+def queries(document: dict[str, Any]) -> list[dict[str, Any]]:
+    mine = {
+        "customer_ids": [c["id"] for c in document["customers"]],
+        "billable_metrics": [{"id": m["id"]} for m in document["billable_metrics"]],
+    }
+    grouped = {
+        **mine,
+        "billable_metrics": [
+            {"id": document["billable_metrics"][0]["id"], "group_by": {"key": "region"}},
+            {
+                "id": document["billable_metrics"][1]["id"],
+                "group_by": {"key": "model", "values": ["small", "medium"]},
+            },
+        ],
+    }
+    return [{**q, **extra} for q in QUERIES for extra in (mine, grouped)]
+
+
+class TestAWorldBuiltThroughTheSdk:
+    @pytest.mark.parametrize("seed", [1, 2, 3])
+    def test_sync(self, url: str, seed: int) -> None:
+        with sdk(url, f"world-{seed}") as client:
+            document = build_world(client, random.Random(seed))
+            counted = 0
+            for query in queries(document):
+                pages = client.v1.usage.list(**query, extra_headers={"X-Emulator-Page-Size": "7"})
+                rows = [as_wire(row) for row in pages]
+                brute.assert_rows_equal(rows, brute.usage_rows(document, query))
+                counted += sum(row["value"] not in (0, None) for row in rows)
+            assert counted > 50  # the world has usage in it, not only zeros
+
+    def test_async(self, url: str) -> None:
+        with sdk(url, "world-async") as client:
+            document = build_world(client, random.Random(4))
+
+        async def read(query: dict[str, Any]) -> list[dict[str, Any]]:
+            async with AsyncMetronome(
+                base_url=url, bearer_token="world-async", _strict_response_validation=True
+            ) as client:
+                customers = [c.id async for c in client.v1.customers.list(limit=1)]
+                assert set(customers) >= {c["id"] for c in document["customers"]}
+                pages = client.v1.usage.list(**query, extra_headers={"X-Emulator-Page-Size": "5"})
+                return [as_wire(row) async for row in pages]
+
+        for query in queries(document):
+            rows = asyncio.run(read(query))
+            brute.assert_rows_equal(rows, brute.usage_rows(document, query))
