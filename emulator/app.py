@@ -13,6 +13,7 @@ from aiohttp import web
 from emulator.api import billable_metrics, customers
 from emulator.api.ingest import ingest
 from emulator.api.usage import list_usage
+from emulator.api.usage_groups import list_with_groups
 from emulator.control import routes as control_routes
 from emulator.control.journal import JOURNALED_HEADERS, journal_body
 from emulator.errors import ApiError, Conflict, Unauthorized
@@ -69,6 +70,7 @@ def create_app(settings: Settings, tenants: Tenants | None = None) -> web.Applic
     if settings.state_file is not None:
         app.on_cleanup.append(_write_state_on_shutdown)
     app.router.add_post("/v1/usage", list_usage)
+    app.router.add_post("/v1/usage/groups", list_with_groups)
     app.router.add_post("/v1/ingest", ingest)
     customers.setup(app)
     billable_metrics.setup(app)

@@ -25,6 +25,8 @@ from emulator.wire import (
     ErrorBody,
     EventRecord,
     FixtureDocument,
+    GroupedUsagePage,
+    GroupedUsageQuery,
     IdBody,
     IngestAliases,
     UsagePage,
@@ -179,7 +181,8 @@ def openapi_document() -> dict[str, Any]:
         UsageQuery, UsagePage, ErrorBody, EventRecord, FixtureDocument, Health, StateSummary,
         Config, ConfigPatch, ResetOptions, Fault, FaultList, JournalList, Snapshot,
         CustomerCreate, CreatedCustomer, CustomerAnswer, CustomerPage, IdBody, IdAnswer,
-        IngestAliases, BillableMetricCreate, MetricAnswer, MetricPage,
+        IngestAliases, BillableMetricCreate, MetricAnswer, MetricPage, GroupedUsageQuery,
+        GroupedUsagePage,
     ]  # fmt: skip
     _, definitions = models_json_schema(
         [(model, "validation") for model in models], ref_template=_REF
@@ -200,6 +203,12 @@ def openapi_document() -> dict[str, Any]:
             "post": _operation(
                 "Get batched usage data", _ref(UsagePage), _ref(UsageQuery), (400, 401, 409),
                 parameters=usage_parameters,
+            )
+        },
+        "/v1/usage/groups": {
+            "post": _operation(
+                "Get usage data with groups", _ref(GroupedUsagePage), _ref(GroupedUsageQuery),
+                (400, 401, 409), parameters=_LIST,
             )
         },
         "/v1/ingest": {"post": _operation("Ingest usage events", None, batch, (400, 401, 409))},

@@ -121,6 +121,20 @@ class UsageQuery(WireModel):
     billable_metrics: Annotated[list[BillableMetricSelector], Field(min_length=1)] | None = None
 
 
+class GroupedUsageQuery(WireModel):
+    """`POST /v1/usage/groups` (`limit` and `next_page` are in the query string)."""
+
+    customer_id: Uuid
+    billable_metric_id: Uuid
+    window_size: WindowSize
+    starting_on: Timestamp | None = None
+    ending_before: Timestamp | None = None
+    current_period: bool | None = None
+    group_key: Annotated[list[NonEmptyStr], Field(min_length=1)] | None = None
+    group_filters: dict[str, list[NonEmptyStr]] | None = None
+    group_by: GroupBy | None = None  # deprecated: group_key and group_filters
+
+
 class UsageRow(BaseModel):
     """One `UsageBatchAggregate` of `POST /v1/usage` (the OpenAPI document's response schema)."""
 
@@ -135,6 +149,20 @@ class UsageRow(BaseModel):
 
 class UsagePage(BaseModel):
     data: list[UsageRow]
+    next_page: str | None
+
+
+class GroupedUsageRow(BaseModel):
+    starting_on: str
+    ending_before: str
+    value: float | None
+    group: dict[str, str] | None
+    group_key: str | None  # deprecated, simple keys only: use `group`
+    group_value: str | None
+
+
+class GroupedUsagePage(BaseModel):
+    data: list[GroupedUsageRow]
     next_page: str | None
 
 

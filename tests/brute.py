@@ -110,8 +110,8 @@ def plain(value: Any) -> Any:
     return value
 
 
-def usage_rows(document: dict[str, Any], query: dict[str, Any]) -> list[dict[str, Any]]:
-    """Every row of `POST /v1/usage` for `query` over `document`, in the contract's order."""
+def windows_of(query: dict[str, Any]) -> tuple[datetime, datetime, list[tuple[datetime, datetime]]]:
+    """The query's range and its windows."""
     start, end = when(query["starting_on"]), when(query["ending_before"])
     size = {"hour": HOUR, "day": DAY, "none": None}[query["window_size"].lower()]
     windows = []
@@ -122,6 +122,12 @@ def usage_rows(document: dict[str, Any], query: dict[str, Any]) -> list[dict[str
         while cursor < end:
             windows.append((cursor, cursor + size))
             cursor += size
+    return start, end, windows
+
+
+def usage_rows(document: dict[str, Any], query: dict[str, Any]) -> list[dict[str, Any]]:
+    """Every row of `POST /v1/usage` for `query` over `document`, in the contract's order."""
+    start, end, windows = windows_of(query)
     customers = {c["id"]: c for c in document["customers"]}
     metrics = {m["id"]: m for m in document["billable_metrics"]}
     if query.get("customer_ids") is None:
@@ -184,6 +190,58 @@ def usage_rows(document: dict[str, Any], query: dict[str, Any]) -> list[dict[str
                         groups[group_value] = plain(aggregate(metric, members)) if members else None
                     row["groups"] = groups
                 rows.append(row)
+    return rows
+
+
+def group_rows(document: dict[str, Any], query: dict[str, Any]) -> list[dict[str, Any]]:
+    """Every row of `POST /v1/usage/groups` for `query` (its `group_key` listed in the order the
+    metric defines it, optional `group_filters`), in window order, then group values sorted."""
+    start, end, windows = windows_of(query)
+    customer = next(c for c in document["customers"] if c["id"] == query["customer_id"])
+    metric = next(m for m in document["billable_metrics"] if m["id"] == query["billable_metric_id"])
+    senders = {customer["id"], *customer.get("ingest_aliases", [])}
+    seen: set[str] = set()
+    mine = []
+    for index, event in enumerate(document["events"]):
+        if event["transaction_id"] in seen:
+            continue
+        seen.add(event["transaction_id"])
+        if event["customer_id"] in senders and matches(metric, event):
+            mine.append((index, event))
+    names = query.get("group_key")
+    filters = query.get("group_filters") or {}
+
+    def group_of(event: dict[str, Any]) -> tuple[str, ...] | None:
+        props = event.get("properties") or {}
+        if any(props.get(name) is None for name in names):
+            return None
+        value = tuple(text_of(props[name]) for name in names)
+        kept = all(not filters.get(n) or v in filters[n] for n, v in zip(names, value, strict=True))
+        return value if kept else None
+
+    rows = []
+    if names is None:
+        for lo, hi in windows:
+            inside = [(i, e) for i, e in mine if lo <= when(e["timestamp"]) < hi]
+            value = plain(aggregate(metric, inside))
+            rows.append({"starting_on": iso(lo), "ending_before": iso(hi), "value": value,
+                         "group": None, "group_key": None, "group_value": None})  # fmt: skip
+        return rows
+    values = sorted(
+        {g for _, e in mine if start <= when(e["timestamp"]) < end and (g := group_of(e))}
+    )
+    for lo, hi in windows:
+        inside = [(i, e) for i, e in mine if lo <= when(e["timestamp"]) < hi]
+        for value in values:
+            members = [(i, e) for i, e in inside if group_of(e) == value]
+            simple = len(names) == 1
+            rows.append({
+                "starting_on": iso(lo), "ending_before": iso(hi),
+                "value": plain(aggregate(metric, members)) if members else None,
+                "group": dict(zip(names, value, strict=True)),
+                "group_key": names[0] if simple else None,
+                "group_value": value[0] if simple else None,
+            })  # fmt: skip
     return rows
 
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 from typing import Any, Final
 
 from emulator.store.aggregations import AGGREGATIONS, Aggregation
-from emulator.store.values import as_number, string_form
+from emulator.store.values import GroupKey, as_number, string_form
 from emulator.wire import BillableMetricRecord
 
 __all__ = ["NO_MATCH", "Matcher"]
@@ -38,6 +38,12 @@ class Matcher:
         self.kind = metric.aggregation_type
         self.key = metric.aggregation_key
         self.group_names = metric.group_key_names()
+        # What the store keeps group rollups for: every name on its own (`/v1/usage` groups by
+        # any of them), and each compound key as a whole (`/v1/usage/groups`).
+        self.group_keys: list[GroupKey] = [
+            *self.group_names,
+            *(tuple(key) for key in metric.group_keys if len(key) > 1),
+        ]
 
     def contribution(self, event_type: str, properties: dict[str, Any]) -> Any:
         if self.event_types_in is not None and event_type not in self.event_types_in:

@@ -18,7 +18,7 @@ from emulator.errors import BadRequest
 from emulator.store.events import EventLike, EventLog
 from emulator.store.matching import NO_MATCH, Matcher
 from emulator.store.rollups import Rollup
-from emulator.store.values import string_form
+from emulator.store.values import GroupKey, GroupValue, group_value
 from emulator.timestamps import US_PER_HOUR
 from emulator.wire import BillableMetricRecord, CustomerRecord
 
@@ -53,8 +53,8 @@ class Store:
         # Candidate matchers per event type; rebuilt lazily when the metric catalogue changes.
         self._candidates: dict[str, list[Matcher]] = {}
         self.series: dict[tuple[str, str], Rollup] = {}  # (sender key, metric id)
-        # (sender key, metric id, property) -> group value (string form) -> its rollup
-        self.group_series: dict[tuple[str, str, str], dict[str, Rollup]] = {}
+        # (sender key, metric id, group key) -> group value -> its rollup
+        self.group_series: dict[tuple[str, str, GroupKey], dict[GroupValue, Rollup]] = {}
         # (sender key, hour) -> sequence numbers of its non-duplicate events, for partial hours
         self.raw: dict[tuple[str, int], array[int]] = {}
 
@@ -238,13 +238,12 @@ class Store:
         if rollup is None:
             rollup = self.series[customer_id, metric_id] = Rollup()
         rollup.add(aggregation, hour, value, ts, seq)
-        for name in matcher.group_names:
-            group_value = properties.get(name)
-            if group_value is None:  # lacking the key: counts in `value`, in no group
+        for key in matcher.group_keys:
+            found = group_value(properties, key)
+            if found is None:  # lacking the key: counts in `value`, in no group
                 continue
-            groups = self.group_series.setdefault((customer_id, metric_id, name), {})
-            key = string_form(group_value)
-            rollup = groups.get(key)
+            groups = self.group_series.setdefault((customer_id, metric_id, key), {})
+            rollup = groups.get(found)
             if rollup is None:
-                rollup = groups[key] = Rollup()
+                rollup = groups[found] = Rollup()
             rollup.add(aggregation, hour, value, ts, seq)

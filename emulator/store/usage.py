@@ -9,6 +9,7 @@ cost, whatever the number of events stored.
 from __future__ import annotations
 
 from bisect import bisect_left
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -16,12 +17,21 @@ from emulator.errors import BadRequest
 from emulator.store.matching import NO_MATCH, Matcher
 from emulator.store.rollups import Cells, Rollup
 from emulator.store.store import Store
-from emulator.store.values import string_form
+from emulator.store.values import GroupKey, GroupValue, group_value
 from emulator.timestamps import US_PER_HOUR, format_rfc3339
 from emulator.windows import Windows
 from emulator.wire import UsageQuery
 
-__all__ = ["MAX_GROUP_VALUES", "MetricScope", "Position", "UsageScope", "json_number", "usage_page"]
+__all__ = [
+    "MAX_GROUP_VALUES",
+    "GroupPosition",
+    "MetricScope",
+    "Position",
+    "UsageScope",
+    "group_rows",
+    "json_number",
+    "usage_page",
+]
 
 MAX_GROUP_VALUES = 200
 # Where the next row starts: (customer id, billable metric id, window index).
@@ -34,8 +44,9 @@ _Partial = tuple[int, int, Any, dict[str, Any]]  # (timestamp, sequence, value, 
 @dataclass(frozen=True, slots=True)
 class MetricScope:
     matcher: Matcher
-    group_key: str | None = None
-    group_values: tuple[str, ...] | None = None  # None: every value seen in the query range
+    group_key: GroupKey | None = None
+    group_values: tuple[GroupValue, ...] | None = None  # None: every value seen in the range
+    value_limit: int | None = MAX_GROUP_VALUES  # of the values seen, the first this many
 
 
 @dataclass(frozen=True, slots=True)
@@ -135,6 +146,46 @@ def usage_page(
     return rows, None
 
 
+# Where the next row of `/v1/usage/groups` starts: (window index, group value or None).
+GroupPosition = tuple[int, GroupValue | None]
+
+
+def group_rows(
+    store: Store,
+    customer_id: str,
+    scope: MetricScope,
+    windows: Windows,
+    keep: Callable[[GroupValue], bool],
+    position: GroupPosition | None,
+    limit: int,
+) -> tuple[list[tuple[str, str, Any, GroupValue | None]], GroupPosition | None]:
+    """`/v1/usage/groups`: a row per window and group value seen in the range that `keep` accepts
+    (values sorted), or per window alone without a group key; from `position`, up to `limit`.
+    Rows are (start, end, value, group value); the numbers are `/v1/usage`'s, row for row."""
+    reader = _RowReader(store, scope, store.sender_keys(customer_id), windows)
+    values: list[Any] = [None]  # sorted group values (all str, or all tuples), or no group
+    if scope.group_key is not None:
+        values = [value for value in reader.group_values if keep(value)]
+    wi, vi = 0, 0
+    if position is not None:
+        wi = position[0]
+        vi = 0 if position[1] is None else bisect_left(values, position[1])
+    rows: list[tuple[str, str, Any, GroupValue | None]] = []
+    while wi < len(windows) and values:
+        lo, hi = windows.bounds(wi)
+        label = (format_rfc3339(lo), format_rfc3339(hi))
+        row = reader.row(customer_id, wi, label)
+        while vi < len(values):
+            if len(rows) == limit:
+                return rows, (wi, values[vi])
+            value = values[vi]
+            number = row["value"] if value is None else row["groups"][value]
+            rows.append((label[0], label[1], number, value))
+            vi += 1
+        wi, vi = wi + 1, 0
+    return rows, None
+
+
 class _RowReader:
     """The numbers of one (customer, metric) pair, window by window."""
 
@@ -146,13 +197,15 @@ class _RowReader:
         self.windows = windows
         metric_id = scope.matcher.metric.id
         self.series = [s for k in senders if (s := store.series.get((k, metric_id)))]
-        self.groups: list[dict[str, Rollup]] = []
-        self.group_values: tuple[str, ...] = ()
+        self.groups: list[dict[GroupValue, Rollup]] = []
+        self.group_values: tuple[GroupValue, ...] = ()
         if scope.group_key is not None:
             self.groups = [
                 g for k in senders if (g := store.group_series.get((k, metric_id, scope.group_key)))
             ]
-            self.group_values = scope.group_values or self._values_seen(scope.group_key)
+            self.group_values = scope.group_values or tuple(
+                self._values_seen(scope.group_key)[: scope.value_limit]
+            )
 
     def row(self, customer_id: str, index: int, label: tuple[str, str]) -> dict[str, Any]:
         metric = self.matcher.metric
@@ -180,35 +233,35 @@ class _RowReader:
         return row
 
     def _groups(
-        self, key: str, h_from: int, h_to: int, partial_events: list[_Partial]
-    ) -> dict[str, Any]:
+        self, key: GroupKey, h_from: int, h_to: int, partial_events: list[_Partial]
+    ) -> dict[GroupValue, Any]:
         aggregation = self.matcher.aggregation
-        extra: dict[str, Cells] = {}
+        extra: dict[GroupValue, Cells] = {}
         for ts, seq, value, properties in partial_events:
-            group_value = properties.get(key)
-            if group_value is not None:
-                aggregation.add(extra.setdefault(string_form(group_value), {}), 0, value, ts, seq)
-        groups: dict[str, Any] = {}
-        for group_value in self.group_values:
-            cells = _gather([g[group_value] for g in self.groups if group_value in g], h_from, h_to)
-            if group_value in extra:
-                cells.extend(extra[group_value].values())
-            groups[group_value] = json_number(aggregation.fold(cells)) if cells else None
+            found = group_value(properties, key)
+            if found is not None:
+                aggregation.add(extra.setdefault(found, {}), 0, value, ts, seq)
+        groups: dict[GroupValue, Any] = {}
+        for wanted in self.group_values:
+            cells = _gather([g[wanted] for g in self.groups if wanted in g], h_from, h_to)
+            if wanted in extra:
+                cells.extend(extra[wanted].values())
+            groups[wanted] = json_number(aggregation.fold(cells)) if cells else None
         return groups
 
-    def _values_seen(self, key: str) -> tuple[str, ...]:
-        """Group values with a matching event anywhere in the query range, sorted, at most 200."""
+    def _values_seen(self, key: GroupKey) -> list[GroupValue]:
+        """Group values with a matching event anywhere in the query range, sorted."""
         h_from, h_to, partials = _split(self.windows.start, self.windows.end)
-        seen: set[str] = set()
+        seen: set[GroupValue] = set()
         for groups in self.groups:
-            for group_value, rollup in groups.items():
-                if group_value not in seen and rollup.cells(h_from, h_to):
-                    seen.add(group_value)
+            for value, rollup in groups.items():
+                if value not in seen and rollup.cells(h_from, h_to):
+                    seen.add(value)
         for *_, properties in self._partial_events(partials):
-            raw = properties.get(key)
-            if raw is not None:
-                seen.add(string_form(raw))
-        return tuple(sorted(seen)[:MAX_GROUP_VALUES])
+            found = group_value(properties, key)
+            if found is not None:
+                seen.add(found)
+        return sorted(seen)  # all str, or all tuples of str: never compared across
 
     def _partial_events(self, partials: list[tuple[int, int]]) -> list[_Partial]:
         """Matching raw events inside partial-hour ranges, with contributions and properties."""

@@ -9,7 +9,12 @@ import re
 
 import orjson
 
-__all__ = ["as_number", "string_form"]
+__all__ = ["GroupKey", "GroupValue", "as_number", "group_value", "string_form"]
+
+# A group key: one property name, or a compound key's names in the metric's order. Its values:
+# the string form of the property, or a tuple of them.
+GroupKey = str | tuple[str, ...]
+GroupValue = str | tuple[str, ...]
 
 # A decimal number written as a string, such as "648", "-1.5" or "2e3".
 _DECIMAL = re.compile(r"[+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?")
@@ -56,3 +61,15 @@ def as_number(value: object) -> int | float | None:
             return None
         return int(number) if number.is_integer() else number
     return None
+
+
+def group_value(properties: dict[str, object], key: GroupKey) -> GroupValue | None:
+    """An event's value for a group key; None when it lacks any of the key's properties (it then
+    counts in the metric's value but in no group)."""
+    if isinstance(key, str):
+        raw = properties.get(key)
+        return None if raw is None else string_form(raw)
+    values = [properties.get(name) for name in key]
+    if any(value is None for value in values):
+        return None
+    return tuple(string_form(value) for value in values)

@@ -299,8 +299,8 @@ METRICS: list[dict[str, Any]] = [
         "name": "Requests",
         "aggregation_type": "COUNT",
         "event_type_filter": {"in_values": ["request"]},
-        "property_filters": [{"name": "region", "exists": True}],
-        "group_keys": [["region"]],
+        "property_filters": [{"name": "region", "exists": True}, {"name": "user", "exists": True}],
+        "group_keys": [["region"], ["region", "user"]],
     },
     {
         "name": "Tokens",
@@ -413,6 +413,41 @@ def queries(document: dict[str, Any]) -> list[dict[str, Any]]:
     return [{**q, **extra} for q in QUERIES for extra in (mine, grouped)]
 
 
+def group_queries(document: dict[str, Any]) -> list[dict[str, Any]]:
+    """`/v1/usage/groups` bodies: simple and compound keys, filters, no key at all."""
+    customer = document["customers"][0]["id"]
+    requests, tokens = (m["id"] for m in document["billable_metrics"][:2])
+    shapes: list[dict[str, Any]] = [
+        {"billable_metric_id": requests, "group_key": ["region"]},
+        {"billable_metric_id": requests, "group_key": ["region", "user"]},
+        {
+            "billable_metric_id": requests,
+            "group_key": ["region", "user"],
+            "group_filters": {"user": ["ann", "7"], "region": []},
+        },
+        {
+            "billable_metric_id": tokens,
+            "group_key": ["model"],
+            "group_filters": {"model": ["small"]},
+        },
+        {"billable_metric_id": tokens},
+    ]
+    return [{**q, **shape, "customer_id": customer} for q in QUERIES for shape in shapes]
+
+
+def as_group_row(row: Any) -> dict[str, Any]:
+    data = row.model_dump(mode="json")
+    for field in ("starting_on", "ending_before"):
+        data[field] = brute.iso(brute.when(data[field]))
+    return dict(data)
+
+
+def assert_group_rows_equal(got: list[dict[str, Any]], want: list[dict[str, Any]]) -> None:
+    assert [{**r, "value": None} for r in got] == [{**r, "value": None} for r in want]
+    for a, b in zip(got, want, strict=True):
+        assert brute.same_number(a["value"], b["value"]), (a, b)
+
+
 class TestAWorldBuiltThroughTheSdk:
     @pytest.mark.parametrize("seed", [1, 2, 3])
     def test_sync(self, url: str, seed: int) -> None:
@@ -424,7 +459,13 @@ class TestAWorldBuiltThroughTheSdk:
                 rows = [as_wire(row) for row in pages]
                 brute.assert_rows_equal(rows, brute.usage_rows(document, query))
                 counted += sum(row["value"] not in (0, None) for row in rows)
-            assert counted > 50  # the world has usage in it, not only zeros
+            assert counted > 20  # the world has usage in it, not only zeros
+            grouped = 0
+            for body in group_queries(document):
+                rows = [as_group_row(r) for r in client.v1.usage.list_with_groups(**body, limit=3)]
+                assert_group_rows_equal(rows, brute.group_rows(document, body))
+                grouped += len(rows)
+            assert grouped > 20
 
     def test_async(self, url: str) -> None:
         with sdk(url, "world-async") as client:
@@ -442,3 +483,73 @@ class TestAWorldBuiltThroughTheSdk:
         for query in queries(document):
             rows = asyncio.run(read(query))
             brute.assert_rows_equal(rows, brute.usage_rows(document, query))
+
+        async def read_groups(body: dict[str, Any]) -> list[dict[str, Any]]:
+            async with AsyncMetronome(
+                base_url=url, bearer_token="world-async", _strict_response_validation=True
+            ) as client:
+                pages = client.v1.usage.list_with_groups(**body, limit=2)
+                return [as_group_row(row) async for row in pages]
+
+        for body in group_queries(document):
+            assert_group_rows_equal(
+                asyncio.run(read_groups(body)), brute.group_rows(document, body)
+            )
+
+
+@pytest.fixture(scope="module")
+def errors_world(url: str) -> dict[str, Any]:
+    with sdk(url, "groups-errors") as client:
+        return build_world(client, random.Random(6))
+
+
+class TestUsageGroups:
+    def test_deprecated_group_by_is_group_key_with_filters(self, url: str) -> None:
+        with sdk(url, "groups-deprecated") as client:
+            document = build_world(client, random.Random(5))
+            body = group_queries(document)[3]  # Tokens by model, only "small"
+            old = {**body, "group_by": {"key": "model", "values": ["small"]}}
+            del old["group_key"], old["group_filters"]
+            rows = [as_group_row(r) for r in client.v1.usage.list_with_groups(**old)]
+            assert_group_rows_equal(rows, brute.group_rows(document, body))
+            assert rows
+            assert {r["group_key"] for r in rows} == {"model"}
+
+    @pytest.mark.parametrize(
+        ("change", "expected"),
+        [
+            (
+                {"group_key": ["region"], "group_by": {"key": "region"}},
+                "group_key and group_by cannot be used together (group_by is deprecated)",
+            ),
+            (
+                {"group_key": ["user"]},
+                "group_key must be one of the metric's group keys ([region]; [region, user])",
+            ),
+            (
+                {"group_key": ["region"], "group_filters": {"user": ["ann"]}},
+                "group_filters: 'user' is not in group_key",
+            ),
+            ({"group_filters": {"region": ["eu"]}}, "group_filters needs group_key"),
+            (
+                {"current_period": True},
+                "current_period needs the customer's billing period, which the emulator does "
+                "not model: send starting_on and ending_before",
+            ),
+            (
+                {"starting_on": "2022-03-01T00:30:00Z"},
+                "starting_on must be a UTC midnight when window_size is day",
+            ),
+            ({"customer_id": UNKNOWN}, f"customer_id {UNKNOWN} is not a known customer"),
+        ],
+    )
+    def test_errors(
+        self, url: str, errors_world: dict[str, Any], change: dict[str, Any], expected: str
+    ) -> None:
+        with sdk(url, "groups-errors") as client:
+            body = {**QUERIES[0], **group_queries(errors_world)[0], **change}
+            if change.get("group_by") is None and "group_key" not in change:
+                body.pop("group_key")
+            with pytest.raises(BadRequestError) as caught:
+                client.v1.usage.list_with_groups(**body)
+            assert message(caught) == expected
