@@ -11,6 +11,7 @@ from http import HTTPStatus
 from aiohttp import web
 
 from emulator.api import billable_metrics, customers
+from emulator.api.events import search_events
 from emulator.api.ingest import ingest
 from emulator.api.usage import list_usage
 from emulator.api.usage_groups import list_with_groups
@@ -72,6 +73,7 @@ def create_app(settings: Settings, tenants: Tenants | None = None) -> web.Applic
     app.router.add_post("/v1/usage", list_usage)
     app.router.add_post("/v1/usage/groups", list_with_groups)
     app.router.add_post("/v1/ingest", ingest)
+    app.router.add_post("/v1/events/search", search_events)
     customers.setup(app)
     billable_metrics.setup(app)
     app.router.add_get("/openapi.json", openapi)

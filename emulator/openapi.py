@@ -24,6 +24,7 @@ from emulator.wire import (
     CustomerRecord,
     ErrorBody,
     EventRecord,
+    EventSearch,
     FixtureDocument,
     GroupedUsagePage,
     GroupedUsageQuery,
@@ -131,6 +132,24 @@ class MetricPage(BaseModel):
     next_page: str | None
 
 
+class MatchedCustomer(BaseModel):
+    id: str
+    name: str
+
+
+class SearchedEvent(BaseModel):
+    id: str
+    transaction_id: str
+    customer_id: str
+    event_type: str
+    timestamp: str
+    properties: dict[str, Any]
+    is_duplicate: bool
+    processed_at: str
+    matched_customer: MatchedCustomer | None
+    matched_billable_metrics: list[BillableMetricRecord]
+
+
 def _query(name: str, schema: dict[str, Any]) -> dict[str, Any]:
     return {"name": name, "in": "query", "required": False, "schema": schema}
 
@@ -182,7 +201,7 @@ def openapi_document() -> dict[str, Any]:
         Config, ConfigPatch, ResetOptions, Fault, FaultList, JournalList, Snapshot,
         CustomerCreate, CreatedCustomer, CustomerAnswer, CustomerPage, IdBody, IdAnswer,
         IngestAliases, BillableMetricCreate, MetricAnswer, MetricPage, GroupedUsageQuery,
-        GroupedUsagePage,
+        GroupedUsagePage, EventSearch, SearchedEvent,
     ]  # fmt: skip
     _, definitions = models_json_schema(
         [(model, "validation") for model in models], ref_template=_REF
@@ -209,6 +228,12 @@ def openapi_document() -> dict[str, Any]:
             "post": _operation(
                 "Get usage data with groups", _ref(GroupedUsagePage), _ref(GroupedUsageQuery),
                 (400, 401, 409), parameters=_LIST,
+            )
+        },
+        "/v1/events/search": {
+            "post": _operation(
+                "Search events by transaction id",
+                {"type": "array", "items": _ref(SearchedEvent)}, _ref(EventSearch), (400, 401, 409),
             )
         },
         "/v1/ingest": {"post": _operation("Ingest usage events", None, batch, (400, 401, 409))},

@@ -296,6 +296,14 @@ class BillableMetricCreate(WireModel):
     sql: str | None = None
 
 
+class EventSearch(WireModel):
+    """`POST /v1/events/search`."""
+
+    transaction_ids: Annotated[list[NonEmptyStr], Field(min_length=1, max_length=100)] = Field(
+        alias="transactionIds"
+    )
+
+
 class FixtureDocument(WireModel):
     customers: list[CustomerRecord] = []
     billable_metrics: list[BillableMetricRecord] = []

@@ -15,7 +15,7 @@ from collections.abc import Iterable, Sequence
 from typing import Any, Protocol
 
 from emulator.errors import BadRequest
-from emulator.store.events import EventLike, EventLog
+from emulator.store.events import Event, EventLike, EventLog
 from emulator.store.matching import NO_MATCH, Matcher
 from emulator.store.rollups import Rollup
 from emulator.store.values import GroupKey, GroupValue, group_value
@@ -178,6 +178,27 @@ class Store:
             if candidate not in self.customers and candidate not in self.metrics:
                 return candidate
             n += 1
+
+    def events_with(self, transaction_ids: Iterable[str]) -> list[Event]:
+        """Every stored event with one of these transaction ids, duplicates too, in ingest order.
+
+        A scan: search is for looking at a few events, and an index of a million ids would cost
+        more memory than the scan costs time (about 50 ms at a million events)."""
+        wanted = set(transaction_ids) & self._transaction_ids
+        if not wanted:
+            return []
+        log = self.events
+        return [log[seq] for seq, txn in enumerate(log.transaction_ids) if txn in wanted]
+
+    def matching_metrics(self, event: Event) -> list[BillableMetricRecord]:
+        """The metrics an event counts for (none when it is a duplicate), archived ones too."""
+        if event.duplicate:
+            return []
+        return [
+            matcher.metric
+            for matcher in self.matchers.values()
+            if matcher.contribution(event.event_type, event.properties) is not NO_MATCH
+        ]
 
     def sender_keys(self, customer_id: str) -> list[str]:
         """The `customer_id` strings whose events belong to this customer: its id and aliases."""

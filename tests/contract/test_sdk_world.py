@@ -553,3 +553,61 @@ class TestUsageGroups:
             with pytest.raises(BadRequestError) as caught:
                 client.v1.usage.list_with_groups(**body)
             assert message(caught) == expected
+
+
+class TestEventsSearch:
+    def test_each_stored_event_with_what_it_matched(self, url: str) -> None:
+        with sdk(url, "events-search") as client:
+            customer = client.v1.customers.create(name="Searched", ingest_aliases=["srch"]).data
+            metric = client.v1.billable_metrics.create(
+                name="Searches", aggregation_type="COUNT", event_type_filter={"in_values": ["q"]}
+            ).data
+
+            def event(txn: str, sender: str, event_type: str = "q") -> dict[str, Any]:
+                return {
+                    "transaction_id": txn,
+                    "customer_id": sender,
+                    "event_type": event_type,
+                    "timestamp": "2022-03-01T10:00:00.250Z",
+                    "properties": {"n": 1},
+                }
+
+            client.v1.usage.ingest(
+                usage=[
+                    event("s-1", "srch"),
+                    event("s-1", customer.id),  # a duplicate: kept, counts nowhere
+                    event("s-2", "nobody"),
+                    event("s-3", customer.id, "other"),
+                ]
+            )
+            found = client.v1.usage.search(transaction_ids=["s-3", "s-1", "s-2", "missing"])
+            assert [(e.transaction_id, e.customer_id, e.is_duplicate) for e in found] == [
+                ("s-1", "srch", False),
+                ("s-1", customer.id, True),
+                ("s-2", "nobody", False),
+                ("s-3", customer.id, False),
+            ]
+            assert [e.matched_customer.id if e.matched_customer else None for e in found] == [
+                customer.id,
+                customer.id,
+                None,
+                customer.id,
+            ]
+            assert [[m.id for m in e.matched_billable_metrics or []] for e in found] == [
+                [metric.id],
+                [],
+                [metric.id],  # matches the metric; the sender is nobody's
+                [],
+            ]
+            assert found[0].timestamp.isoformat() == "2022-03-01T10:00:00.250000+00:00"
+            assert found[0].properties == {"n": 1}
+            assert len({e.id for e in found}) == 4
+
+    def test_bad_bodies(self, url: str) -> None:
+        with sdk(url, "events-search-bad") as client:
+            with pytest.raises(BadRequestError) as empty:
+                client.v1.usage.search(transaction_ids=[])
+            assert message(empty) == "transactionIds must have at least 1 item(s)"
+            with pytest.raises(BadRequestError) as many:
+                client.v1.usage.search(transaction_ids=[str(i) for i in range(101)])
+            assert message(many) == "transactionIds must have at most 100 item(s)"

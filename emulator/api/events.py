@@ -1,0 +1,51 @@
+"""`POST /v1/events/search`: stored events by transaction id, with what they matched."""
+
+from __future__ import annotations
+
+import hashlib
+import uuid
+from typing import Any
+
+from aiohttp import web
+
+from emulator.api.billable_metrics import metric_detail
+from emulator.api.listing import API_CLOCK
+from emulator.jsonio import json_response, read_model
+from emulator.keys import TENANT
+from emulator.store.events import Event
+from emulator.store.store import Store
+from emulator.timestamps import format_rfc3339
+from emulator.wire import EventSearch
+
+__all__ = ["search_events"]
+
+
+async def search_events(request: web.Request) -> web.Response:
+    body = await read_model(request, EventSearch)
+    store = request[TENANT].store
+    return json_response([_item(store, event) for event in store.events_with(body.transaction_ids)])
+
+
+def _item(store: Store, event: Event) -> dict[str, Any]:
+    owner = store.alias_user(event.customer_id)
+    customer = None if owner is None else store.customers[owner]
+    return {
+        "id": _event_id(event),
+        "transaction_id": event.transaction_id,
+        "customer_id": event.customer_id,
+        "event_type": event.event_type,
+        "timestamp": format_rfc3339(event.ts),
+        "properties": event.properties,
+        "is_duplicate": event.duplicate,
+        "processed_at": format_rfc3339(API_CLOCK),
+        "matched_customer": None
+        if customer is None
+        else {"id": customer.id, "name": customer.name},
+        "matched_billable_metrics": [metric_detail(m) for m in store.matching_metrics(event)],
+    }
+
+
+def _event_id(event: Event) -> str:
+    """A UUID for the stored event, the same on every run: from its place in the log and its id."""
+    digest = hashlib.sha256(f"metronome-emulator event {event.seq} {event.transaction_id}".encode())
+    return str(uuid.UUID(bytes=digest.digest()[:16], version=4))
