@@ -89,3 +89,13 @@ def test_readme_shows_the_latest_bench_results() -> None:
     assert section == (ROOT / "bench" / "results.md").read_text() == report.markdown(results)
     assert all(target["met"] is not False for target in results["targets"])
     assert (ROOT / "bench" / "latency.svg").read_text() == report.svg(results["stores"])
+
+
+def test_world_example_runs_and_prints_what_the_readme_says() -> None:
+    code = block("python", "## Building your own world")
+    shown = block("", "prints:")
+    with emulator_process() as url:
+        output = io.StringIO()
+        with contextlib.redirect_stdout(output):
+            exec(code.replace("http://127.0.0.1:4010", url), {})
+    assert output.getvalue() == shown

@@ -611,3 +611,61 @@ class TestEventsSearch:
             with pytest.raises(BadRequestError) as many:
                 client.v1.usage.search(transaction_ids=[str(i) for i in range(101)])
             assert message(many) == "transactionIds must have at most 100 item(s)"
+
+
+class TestAsyncClient:
+    """Every endpoint above through the async client, errors included."""
+
+    def test_every_endpoint(self, url: str) -> None:
+        async def run() -> None:
+            async with AsyncMetronome(
+                base_url=url, bearer_token="async-all", _strict_response_validation=True,
+                max_retries=0,
+            ) as client:  # fmt: skip
+                customer = (await client.v1.customers.create(name="Async Co")).data
+                assert (await client.v1.customers.retrieve(customer_id=customer.id)).data.name == (
+                    "Async Co"
+                )
+                await client.v1.customers.set_ingest_aliases(
+                    customer_id=customer.id, ingest_aliases=["async-co"]
+                )
+                listed = [c.id async for c in client.v1.customers.list(ingest_alias="async-co")]
+                assert listed == [customer.id]
+                metric = (
+                    await client.v1.billable_metrics.create(
+                        name="Async count", aggregation_type="count"
+                    )
+                ).data
+                got = (await client.v1.billable_metrics.retrieve(billable_metric_id=metric.id)).data
+                assert got.aggregation_type == "COUNT"
+                mine = client.v1.customers.list_billable_metrics(customer_id=customer.id, limit=1)
+                assert metric.id in [m.id async for m in mine]
+                await client.v1.usage.ingest(
+                    usage=[
+                        {
+                            "transaction_id": "async-1",
+                            "customer_id": "async-co",
+                            "event_type": "any",
+                            "timestamp": "2022-03-01T08:00:00Z",
+                        }
+                    ]
+                )
+                rows = client.v1.usage.list_with_groups(
+                    customer_id=customer.id, billable_metric_id=metric.id, window_size="NONE",
+                    starting_on="2022-03-01T00:00:00Z", ending_before="2022-03-02T00:00:00Z",
+                )  # fmt: skip
+                assert [r.value async for r in rows] == [1]
+                found = await client.v1.usage.search(transaction_ids=["async-1"])
+                assert [e.matched_customer.id for e in found if e.matched_customer] == [customer.id]
+                await client.v1.billable_metrics.archive(id=metric.id)
+                await client.v1.customers.archive(id=customer.id)
+                archived = client.v1.customers.list(only_archived=True)
+                assert customer.id in [c.id async for c in archived]
+                with pytest.raises(NotFoundError):
+                    await client.v1.billable_metrics.retrieve(billable_metric_id=UNKNOWN)
+                with pytest.raises(ConflictError):
+                    await client.v1.customers.create(name="Again", ingest_aliases=["async-co"])
+                with pytest.raises(BadRequestError):
+                    await client.v1.billable_metrics.create(name="No type")
+
+        asyncio.run(run())
