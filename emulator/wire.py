@@ -11,13 +11,13 @@ import re
 from typing import Annotated, Any, Literal
 
 from pydantic import (
+    AfterValidator,
     BaseModel,
     ConfigDict,
     Field,
     PlainSerializer,
     PlainValidator,
     WithJsonSchema,
-    field_validator,
     model_validator,
 )
 
@@ -92,6 +92,15 @@ AggregationType = Annotated[
     Literal["COUNT", "SUM", "MAX", "UNIQUE", "LATEST"], PlainValidator(_aggregation_type)
 ]
 NonEmptyStr = Annotated[str, Field(min_length=1)]
+
+
+def _distinct(aliases: list[str]) -> list[str]:
+    if len(set(aliases)) != len(aliases):
+        raise ValueError("must not repeat an alias")
+    return aliases
+
+
+IngestAliasList = Annotated[list[NonEmptyStr], AfterValidator(_distinct)]
 
 
 class WireModel(BaseModel):
@@ -182,7 +191,7 @@ DEFAULT_CREATED_AT = "2020-01-01T00:00:00Z"
 class CustomerRecord(WireModel):
     id: Uuid
     name: NonEmptyStr
-    ingest_aliases: list[NonEmptyStr] = []
+    ingest_aliases: IngestAliasList = []
     external_id: str | None = None
     custom_fields: dict[str, str] = {}
     created_at: Timestamp = parse_rfc3339(DEFAULT_CREATED_AT)
@@ -197,13 +206,6 @@ class CustomerRecord(WireModel):
         if self.updated_at is None:
             object.__setattr__(self, "updated_at", self.created_at)
         return self
-
-    @field_validator("ingest_aliases")
-    @classmethod
-    def _distinct_aliases(cls, aliases: list[str]) -> list[str]:
-        if len(set(aliases)) != len(aliases):
-            raise ValueError("must not repeat an alias")
-        return aliases
 
 
 class EventTypeFilter(WireModel):
@@ -256,27 +258,13 @@ class EventRecord(WireModel):
 
 class CustomerCreate(WireModel):
     name: NonEmptyStr
-    ingest_aliases: list[NonEmptyStr] = []
+    ingest_aliases: IngestAliasList = []
     external_id: NonEmptyStr | None = None  # deprecated: one more ingest alias
     custom_fields: dict[str, str] = {}
 
-    @field_validator("ingest_aliases")
-    @classmethod
-    def _distinct_aliases(cls, aliases: list[str]) -> list[str]:
-        if len(set(aliases)) != len(aliases):
-            raise ValueError("must not repeat an alias")
-        return aliases
-
 
 class IngestAliases(WireModel):
-    ingest_aliases: list[NonEmptyStr]
-
-    @field_validator("ingest_aliases")
-    @classmethod
-    def _distinct_aliases(cls, aliases: list[str]) -> list[str]:
-        if len(set(aliases)) != len(aliases):
-            raise ValueError("must not repeat an alias")
-        return aliases
+    ingest_aliases: IngestAliasList
 
 
 class IdBody(WireModel):

@@ -98,6 +98,11 @@ class TestCustomers:
                     customer_id=other.id, ingest_aliases=["acme-prod"]
                 )
 
+    def test_repeated_alias(self, url: str) -> None:
+        with sdk(url, "customers-repeat") as client, pytest.raises(BadRequestError) as caught:
+            client.v1.customers.create(name="Twice", ingest_aliases=["x", "x"])
+        assert message(caught) == "ingest_aliases must not repeat an alias"
+
     def test_unknown_and_malformed_ids(self, url: str) -> None:
         with sdk(url, "customers-unknown") as client:
             with pytest.raises(NotFoundError) as caught:
@@ -178,17 +183,8 @@ class TestCustomers:
 class TestBillableMetrics:
     def test_create_read_archive(self, url: str) -> None:
         with sdk(url, "metrics-create") as client:
-            body: dict[str, Any] = {
-                "name": "Tokens",
-                "aggregation_type": "sum",
-                "aggregation_key": "tokens",
-                "event_type_filter": {"in_values": ["completion"]},
-                "property_filters": [
-                    {"name": "tokens", "exists": True},
-                    {"name": "model", "in_values": ["small", "large"]},
-                ],
-                "group_keys": [["model"]],
-            }
+            tokens = next(m for m in METRICS if m["name"] == "Tokens")
+            body = {**tokens, "aggregation_type": "sum"}  # any case is accepted
             created = client.v1.billable_metrics.create(**body).data
             metric = client.v1.billable_metrics.retrieve(billable_metric_id=created.id).data
             assert (metric.name, metric.aggregation_type, metric.aggregation_key) == (
