@@ -109,7 +109,7 @@ class Store:
             owner = self._alias_owner[customer.id]
             raise BadRequest(f"{where}.id {customer.id} is an ingest alias of customer {owner}")
         for alias in customer.ingest_aliases:
-            user = self._alias_owner.get(alias, alias if alias in self.customers else None)
+            user = self.alias_user(alias)
             if user is not None:
                 raise BadRequest(
                     f"{where}.ingest_aliases: {alias!r} is already used by customer {user}"

@@ -43,6 +43,18 @@ def sdk(url: str, token: str) -> Metronome:
     )
 
 
+def day_one_values(client: Metronome, customer_id: str, metric_id: str) -> list[Any]:
+    """The values of one customer's usage of one metric on 2022-03-01, as the SDK reads them."""
+    rows = client.v1.usage.list(
+        starting_on=DAY_ONE,
+        ending_before="2022-03-02T00:00:00Z",
+        window_size="DAY",
+        customer_ids=[customer_id],
+        billable_metrics=[{"id": metric_id}],
+    )
+    return [row.value for row in rows]
+
+
 def message(error: Any) -> str:
     return str(error.value.body["message"])
 
@@ -147,21 +159,11 @@ class TestCustomers:
                 ]
             )
 
-            def pings() -> Any:
-                rows = client.v1.usage.list(
-                    starting_on=DAY_ONE,
-                    ending_before="2022-03-02T00:00:00Z",
-                    window_size="DAY",
-                    customer_ids=[customer.id],
-                    billable_metrics=[{"id": metric.id}],
-                )
-                return [row.value for row in rows]
-
-            assert pings() == [0]
+            assert day_one_values(client, customer.id, metric.id) == [0]
             client.v1.customers.set_ingest_aliases(
                 customer_id=customer.id, ingest_aliases=["late-alias"]
             )
-            assert pings() == [3]
+            assert day_one_values(client, customer.id, metric.id) == [3]
             assert client.v1.customers.retrieve(customer_id=customer.id).data.ingest_aliases == [
                 "late-alias"
             ]
@@ -278,14 +280,7 @@ class TestBillableMetrics:
                 aggregation_key="mb",
                 property_filters=[{"name": "mb", "exists": True}],
             ).data
-            rows = client.v1.usage.list(
-                starting_on=DAY_ONE,
-                ending_before="2022-03-02T00:00:00Z",
-                window_size="DAY",
-                customer_ids=[customer.id],
-                billable_metrics=[{"id": metric.id}],
-            )
-            assert [row.value for row in rows] == [10]
+            assert day_one_values(client, customer.id, metric.id) == [10]
 
 
 # --- a random world, built and read only through the SDK --------------------------------------
