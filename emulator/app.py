@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import time
 from collections.abc import Awaitable, Callable
 from http import HTTPStatus
 
@@ -20,10 +19,10 @@ from emulator.control.journal import JOURNALED_HEADERS, journal_body
 from emulator.errors import ApiError, Conflict, Unauthorized
 from emulator.idempotency import Answer, request_fingerprint
 from emulator.jsonio import json_response
-from emulator.keys import RESPONSES, SETTINGS, TENANT, TENANTS
+from emulator.keys import BASE_IDENTITY, RESPONSES, SETTINGS, TENANT, TENANTS, TOKEN
 from emulator.openapi import openapi_document
 from emulator.response_cache import ResponseCache
-from emulator.scenario import initial_store
+from emulator.scenario import base_identity, initial_store
 from emulator.settings import Settings
 from emulator.statefile import read_state_file, write_state_file
 from emulator.tenants import Tenants
@@ -63,9 +62,17 @@ def create_app(settings: Settings, tenants: Tenants | None = None) -> web.Applic
         client_max_size=_MAX_BODY,
     )
     app[SETTINGS] = settings
+    app[BASE_IDENTITY] = base_identity(settings)
     if tenants is None:
-        saved = read_state_file(settings.state_file) if settings.state_file else None
-        tenants = Tenants(lambda: initial_store(settings), settings.journal_size, saved)
+        state_file = settings.state_file
+        saved = read_state_file(state_file, app[BASE_IDENTITY]) if state_file else None
+        tenants = Tenants(
+            lambda: initial_store(settings),
+            settings.journal_size,
+            saved,
+            settings.clock,
+            settings.max_tenants,
+        )
     app[TENANTS] = tenants
     app[RESPONSES] = ResponseCache(settings.response_cache_mb * 2**20)
     if settings.state_file is not None:
@@ -88,7 +95,7 @@ async def openapi(_: web.Request) -> web.Response:
 async def _write_state_on_shutdown(app: web.Application) -> None:
     state_file = app[SETTINGS].state_file
     assert state_file is not None
-    write_state_file(state_file, app[TENANTS].saved())
+    write_state_file(state_file, app[BASE_IDENTITY], app[TENANTS].saved())
 
 
 @web.middleware
@@ -138,6 +145,7 @@ async def auth_middleware(request: web.Request, handler: Handler) -> web.StreamR
     allowed = request.app[SETTINGS].tokens
     if allowed and token not in allowed:
         raise Unauthorized("this bearer token is not accepted by this emulator (see --token)")
+    request[TOKEN] = token
     request[TENANT] = request.app[TENANTS].get(token)
     return await handler(request)
 
@@ -200,7 +208,7 @@ async def journal_middleware(request: web.Request, handler: Handler) -> web.Stre
             journal_body(body),
             headers,
             status,
-            int(time.time() * 1_000_000),
+            request[TENANT].clock.now(),
         )
 
 

@@ -19,6 +19,7 @@ from emulator.keys import TENANTS
 from emulator.scenario import FixtureError
 from emulator.settings import Settings
 from emulator.statefile import StateFileError
+from emulator.timestamps import parse_rfc3339
 
 __all__ = ["build_parser", "main", "settings_from"]
 
@@ -47,7 +48,12 @@ def _page_size(text: str) -> int:
     return value
 
 
+def _clock(text: str) -> int:
+    return parse_rfc3339(text)
+
+
 _positive.__name__ = "non-negative integer"
+_clock.__name__ = "RFC 3339 timestamp with an offset"
 _page_size.__name__ = "page size (1..100000)"
 
 # (flag, environment variable, type, default, help)
@@ -104,6 +110,23 @@ _OPTIONS: list[tuple[str, str, Callable[[str], Any], Any, str]] = [
         _positive,
         DEFAULTS.journal_size,
         "request journal entries kept per token (0 keeps none)",
+    ),
+    (
+        "--clock",
+        "EMULATOR_CLOCK",
+        _clock,
+        None,
+        "freeze every token's clock at this instant at start (RFC 3339, e.g. "
+        "2024-01-08T00:00:00Z); a test moves it with POST /_emulator/clock. Default: the wall "
+        "clock, as in Metronome",
+    ),
+    (
+        "--max-tenants",
+        "EMULATOR_MAX_TENANTS",
+        _positive,
+        DEFAULTS.max_tenants,
+        "tokens kept in memory; past it the least recently used one is forgotten (logged on "
+        "standard error and counted in /_emulator/health) and starts afresh. 0: no limit",
     ),
     (
         "--response-cache-mb",
@@ -173,6 +196,8 @@ def settings_from(argv: Sequence[str] | None = None) -> Settings:
         journal_size=args.journal_size,
         state_file=args.state_file,
         response_cache_mb=args.response_cache_mb,
+        clock=args.clock,
+        max_tenants=args.max_tenants,
     )
 
 

@@ -8,10 +8,13 @@ from emulator.response_cache import ResponseCache
 from emulator.settings import Settings
 from emulator.tenants import Tenant, Tenants
 
-__all__ = ["RESPONSES", "SETTINGS", "TENANT", "TENANTS"]
+__all__ = ["BASE_IDENTITY", "RESPONSES", "SETTINGS", "TENANT", "TENANTS", "TOKEN"]
 
 SETTINGS = web.AppKey("settings", Settings)
 TENANTS = web.AppKey("tenants", Tenants)
 RESPONSES = web.AppKey("responses", ResponseCache)
+# What the shared base state was built from (`scenario.base_identity`), for the state file.
+BASE_IDENTITY = web.AppKey("base_identity", str)
 # Per request: the tenant selected by the bearer token (set by the auth middleware).
 TENANT = web.RequestKey("tenant", Tenant)
+TOKEN = web.RequestKey("token", str)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import sys
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
@@ -14,9 +15,9 @@ from emulator.seed import generate
 from emulator.settings import Settings
 from emulator.store.events import EventLike
 from emulator.store.store import Store
-from emulator.wire import BillableMetricRecord, CustomerRecord, FixtureDocument
+from emulator.wire import CustomerRecord, FixtureDocument, MetricDocument
 
-__all__ = ["FixtureError", "initial_store", "load_fixture_file"]
+__all__ = ["FixtureError", "base_identity", "initial_store", "load_fixture_file"]
 
 
 class FixtureError(Exception):
@@ -34,6 +35,22 @@ def load_fixture_file(path: Path) -> Store:
         raise FixtureError(f"{path}: {message_for(exc, 'fixture document')}") from None
     except ApiError as exc:
         raise FixtureError(f"{path}: {exc.message}") from None
+
+
+def base_identity(settings: Settings) -> str:
+    """What the shared base state is built from, as a state file records it: a tenant's layer
+    can only be restored over the same base."""
+    if settings.fixtures is not None:
+        try:
+            digest = hashlib.sha256(settings.fixtures.read_bytes()).hexdigest()
+        except OSError as exc:
+            message = f"cannot read fixture file {settings.fixtures}: {exc.strerror}"
+            raise FixtureError(message) from None
+        return f"fixtures {settings.fixtures.name} sha256 {digest[:16]}"
+    return (
+        f"seed {settings.seed}, {settings.customers} customers, {settings.days} days, "
+        f"{settings.events} events"
+    )
 
 
 # A scenario this big takes seconds to build: say how far along it is, on standard error.
@@ -60,7 +77,7 @@ class _Loading:
     """A scenario whose events report progress as the store reads them."""
 
     customers: list[CustomerRecord]
-    billable_metrics: list[BillableMetricRecord]
+    billable_metrics: list[MetricDocument]
     events: Iterator[EventLike]
 
 

@@ -16,7 +16,7 @@ from typing import Any, NamedTuple
 from faker import Faker
 
 from emulator.timestamps import US_PER_DAY, US_PER_HOUR, US_PER_SECOND, parse_rfc3339
-from emulator.wire import BillableMetricRecord, CustomerRecord
+from emulator.wire import CustomerRecord, MetricDocument
 
 __all__ = ["SCENARIO_START", "GeneratedEvent", "Scenario", "generate"]
 
@@ -69,7 +69,7 @@ class Scenario:
     """A generated state, shaped like a fixture document (`Store.from_document` takes both)."""
 
     customers: list[CustomerRecord]
-    billable_metrics: list[BillableMetricRecord]
+    billable_metrics: list[MetricDocument]
     events: GeneratedEvents
 
 
@@ -191,8 +191,7 @@ class _Generator:
 
     def scenario(self) -> Scenario:
         metrics = [
-            BillableMetricRecord.model_validate({"id": self.uuid(), **spec})
-            for spec in _catalogue()
+            MetricDocument.model_validate({"id": self.uuid(), **spec}) for spec in _catalogue()
         ]
         customers = [self.customer(i) for i in range(self.n_customers)]
         return Scenario(customers, metrics, self.events(customers))

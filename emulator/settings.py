@@ -19,6 +19,8 @@ class Settings:
     journal_size: int = 1000  # request journal entries kept per tenant
     state_file: Path | None = None  # every tenant's state, kept across restarts
     response_cache_mb: int = 64  # finished /v1/usage pages kept for repeated requests
+    clock: int | None = None  # every tenant's clock frozen here at start (epoch µs); None: wall
+    max_tenants: int = 10_000  # past it the least recently used tenant is forgotten; 0: no limit
     # Size of the generated scenario.
     customers: int = 8
     days: int = 7

@@ -1,4 +1,9 @@
-"""Cutting `[starting_on, ending_before)` into hour, day or whole-range windows."""
+"""Cutting `[starting_on, ending_before)` into hour, day or whole-range windows.
+
+Both bounds must be UTC midnights, whatever the window size: Metronome "requires dates on specific
+boundaries (hour for contracts, midnight for usage)", and public integrations query midnight-
+aligned bounds with an hour window and trim the buckets (docs/CONTRACT.md, "Usage bounds").
+"""
 
 from __future__ import annotations
 
@@ -10,7 +15,6 @@ from emulator.timestamps import US_PER_DAY, US_PER_HOUR
 __all__ = ["Windows"]
 
 _SIZES = {"hour": US_PER_HOUR, "day": US_PER_DAY}
-_ALIGNMENT = {"hour": "a whole UTC hour", "day": "a UTC midnight"}
 
 
 @dataclass(frozen=True, slots=True)
@@ -24,15 +28,13 @@ class Windows:
         """Check the range against the window size (400 on a problem) and return its windows."""
         if ending_before <= starting_on:
             raise BadRequest("ending_before must be after starting_on")
-        size = _SIZES.get(window_size)
-        if size is not None:
-            for name, bound in (("starting_on", starting_on), ("ending_before", ending_before)):
-                if bound % size:
-                    raise BadRequest(
-                        f"{name} must be {_ALIGNMENT[window_size]} when window_size is "
-                        f"{window_size}"
-                    )
-        return cls(starting_on, ending_before, size)
+        for name, bound in (("starting_on", starting_on), ("ending_before", ending_before)):
+            if bound % US_PER_DAY:
+                raise BadRequest(
+                    f"{name} must be a UTC midnight (Metronome requires usage bounds on day "
+                    "boundaries for every window_size; query whole days and trim the windows)"
+                )
+        return cls(starting_on, ending_before, _SIZES.get(window_size))
 
     def __len__(self) -> int:
         return 1 if self.size is None else (self.end - self.start) // self.size

@@ -29,10 +29,12 @@ __all__ = [
     "BillableMetricSelector",
     "CustomerRecord",
     "ErrorBody",
+    "EventDocument",
     "EventRecord",
     "EventTypeFilter",
     "FixtureDocument",
     "GroupBy",
+    "MetricDocument",
     "PropertyFilter",
     "Timestamp",
     "UsagePage",
@@ -245,12 +247,33 @@ class BillableMetricRecord(WireModel):
         return names
 
 
+class MetricDocument(BillableMetricRecord):
+    """A billable metric in a fixture document. A metric counts the events ingested while it was
+    active; in a document that is, by default, every event of the document. An export records
+    the span where it is narrower, as positions in the document's `events` (`[from, until)`)."""
+
+    events_from: int = Field(default=0, ge=0)
+    events_until: int | None = Field(default=None, ge=0)
+
+    def record(self) -> BillableMetricRecord:
+        """The metric as the API shows it."""
+        fields = {name: getattr(self, name) for name in BillableMetricRecord.model_fields}
+        return BillableMetricRecord.model_construct(**fields)
+
+
 class EventRecord(WireModel):
     transaction_id: Annotated[str, Field(min_length=1, max_length=128)]
     customer_id: NonEmptyStr
     event_type: NonEmptyStr
     timestamp: Timestamp
     properties: dict[str, Any] = {}
+
+
+class EventDocument(EventRecord):
+    """An event in a fixture document: `processed_at` (by default its timestamp) places it in the
+    dedupe and search windows."""
+
+    processed_at: Timestamp | None = None
 
 
 # --- customers and billable metrics, as the API creates them -----------------------------------
@@ -294,5 +317,7 @@ class EventSearch(WireModel):
 
 class FixtureDocument(WireModel):
     customers: list[CustomerRecord] = []
-    billable_metrics: list[BillableMetricRecord] = []
-    events: list[EventRecord] = []
+    billable_metrics: list[MetricDocument] = []
+    events: list[EventDocument] = []
+    # The tenant's clock: frozen at this instant; null: the wall clock; absent: the start clock.
+    clock: Timestamp | None = None

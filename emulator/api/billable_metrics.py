@@ -1,5 +1,5 @@
-"""Billable metrics: create (with Metronome's rules), list, get, archive. A metric created later
-applies to the events already stored."""
+"""Billable metrics: create (with Metronome's rules), list, get, archive. A metric counts only the
+events ingested while it is active: from its creation to its archiving."""
 
 from __future__ import annotations
 
@@ -7,10 +7,10 @@ from typing import Any
 
 from aiohttp import web
 
-from emulator.api.listing import API_CLOCK, cursor_page, parse_uuid, query_flag
+from emulator.api.listing import cursor_page, parse_uuid, query_flag
 from emulator.errors import BadRequest, NotFound
 from emulator.jsonio import json_response, read_model
-from emulator.keys import TENANT, TENANTS
+from emulator.keys import TENANT
 from emulator.store.store import Store
 from emulator.wire import BillableMetricCreate, BillableMetricRecord, IdBody
 
@@ -74,7 +74,7 @@ async def create_metric(request: web.Request) -> web.Response:
     body = await read_model(request, BillableMetricCreate)
     tenant = request[TENANT]
     metric = _checked(body, tenant.store.new_id("billable metric"))
-    request.app[TENANTS].writable(tenant).add_metric(metric)
+    tenant.writable().add_metric(metric)
     return json_response({"data": {"id": metric.id}})
 
 
@@ -99,5 +99,5 @@ async def archive_metric(request: web.Request) -> web.Response:
     body = await read_model(request, IdBody)
     tenant = request[TENANT]
     _metric(tenant.store, body.id, "id")
-    request.app[TENANTS].writable(tenant).archive_metric(body.id, API_CLOCK)
+    tenant.writable().archive_metric(body.id, tenant.clock.now())
     return json_response({"data": {"id": body.id}})

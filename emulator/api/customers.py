@@ -8,10 +8,10 @@ from typing import Any
 from aiohttp import web
 
 from emulator.api.billable_metrics import metric_detail
-from emulator.api.listing import API_CLOCK, cursor_page, parse_uuid, query_flag, query_list
+from emulator.api.listing import cursor_page, parse_uuid, query_flag, query_list
 from emulator.errors import Conflict, NotFound
 from emulator.jsonio import json_response, read_model
-from emulator.keys import TENANT, TENANTS
+from emulator.keys import TENANT
 from emulator.store.store import Store
 from emulator.wire import CustomerCreate, CustomerRecord, IdBody, IngestAliases
 
@@ -68,7 +68,8 @@ async def create_customer(request: web.Request) -> web.Response:
     if body.external_id is not None and body.external_id not in aliases:
         aliases.append(body.external_id)  # the deprecated external_id is an alias too
     _check_aliases(tenant.store, aliases, None)
-    store = request.app[TENANTS].writable(tenant)
+    store = tenant.writable()
+    now = tenant.clock.now()
     customer_id = store.new_id("customer")
     customer = CustomerRecord.model_construct(
         id=customer_id,
@@ -76,8 +77,8 @@ async def create_customer(request: web.Request) -> web.Response:
         ingest_aliases=aliases,
         external_id=body.external_id or (aliases[0] if aliases else customer_id),
         custom_fields=dict(body.custom_fields),
-        created_at=API_CLOCK,
-        updated_at=API_CLOCK,
+        created_at=now,
+        updated_at=now,
         archived_at=None,
     )
     store.add_customer(customer)
@@ -111,7 +112,7 @@ async def archive_customer(request: web.Request) -> web.Response:
     body = await read_model(request, IdBody)
     tenant = request[TENANT]
     _customer(tenant.store, body.id, "id")
-    request.app[TENANTS].writable(tenant).archive_customer(body.id, API_CLOCK)
+    tenant.writable().archive_customer(body.id, tenant.clock.now())
     return json_response({"data": {"id": body.id}})
 
 
@@ -136,5 +137,5 @@ async def set_ingest_aliases(request: web.Request) -> web.Response:
     customer = _customer(tenant.store, request.match_info["customer_id"])
     body = await read_model(request, IngestAliases)
     _check_aliases(tenant.store, body.ingest_aliases, customer.id)
-    request.app[TENANTS].writable(tenant).set_ingest_aliases(customer.id, list(body.ingest_aliases))
+    tenant.writable().set_ingest_aliases(customer.id, list(body.ingest_aliases), tenant.clock.now())
     return web.Response(status=200)

@@ -1,4 +1,8 @@
-"""`POST /v1/events/search`: stored events by transaction id, with what they matched."""
+"""`POST /v1/events/search`: stored events by transaction id, with what they matched.
+
+Like Metronome's, it covers the events processed in the last 34 days of the tenant's clock (a
+document's events are processed at their own timestamp unless it records otherwise).
+"""
 
 from __future__ import annotations
 
@@ -9,7 +13,7 @@ from typing import Any
 from aiohttp import web
 
 from emulator.api.billable_metrics import metric_detail
-from emulator.api.listing import API_CLOCK
+from emulator.api.ingest import BACKDATING
 from emulator.jsonio import json_response, read_model
 from emulator.keys import TENANT
 from emulator.store.events import Event
@@ -22,8 +26,12 @@ __all__ = ["search_events"]
 
 async def search_events(request: web.Request) -> web.Response:
     body = await read_model(request, EventSearch)
-    store = request[TENANT].store
-    return json_response([_item(store, event) for event in store.events_with(body.transaction_ids)])
+    tenant = request[TENANT]
+    store = tenant.store
+    since = tenant.clock.now() - BACKDATING
+    return json_response(
+        [_item(store, event) for event in store.events_with(body.transaction_ids, since)]
+    )
 
 
 def _item(store: Store, event: Event) -> dict[str, Any]:
@@ -37,7 +45,7 @@ def _item(store: Store, event: Event) -> dict[str, Any]:
         "timestamp": format_rfc3339(event.ts),
         "properties": event.properties,
         "is_duplicate": event.duplicate,
-        "processed_at": format_rfc3339(API_CLOCK),
+        "processed_at": format_rfc3339(event.processed_at),
         "matched_customer": None
         if customer is None
         else {"id": customer.id, "name": customer.name},

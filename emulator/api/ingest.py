@@ -1,8 +1,12 @@
-"""`POST /v1/ingest`: 1..100 usage events, validated as a whole, stored in order."""
+"""`POST /v1/ingest`: 1..100 usage events, validated as a whole, stored in order.
+
+The ingest window reads the tenant's clock, as Metronome's reads its own: an event may be at most
+34 days old ("supports backdating 34 days") and at most 24 hours ahead. Both edges are inclusive:
+exactly 34 days before the clock, or exactly 24 hours after it, is accepted.
+"""
 
 from __future__ import annotations
 
-import time
 from typing import Annotated
 
 from aiohttp import web
@@ -10,25 +14,31 @@ from pydantic import Field, TypeAdapter
 
 from emulator.errors import BadRequest
 from emulator.jsonio import read_array
-from emulator.keys import TENANT, TENANTS
-from emulator.timestamps import US_PER_HOUR, US_PER_SECOND
+from emulator.keys import TENANT
+from emulator.timestamps import US_PER_DAY, US_PER_HOUR, format_rfc3339
 from emulator.wire import EventRecord
 
-__all__ = ["BATCH", "ingest"]
+__all__ = ["BACKDATING", "BATCH", "FUTURE", "ingest"]
 
 BATCH = TypeAdapter(Annotated[list[EventRecord], Field(min_length=1, max_length=100)])
-_FUTURE_LIMIT = 24 * US_PER_HOUR
+BACKDATING = 34 * US_PER_DAY
+FUTURE = 24 * US_PER_HOUR
 
 
 async def ingest(request: web.Request) -> web.Response:
     events = await read_array(request, BATCH, items="usage")
-    # The one rule that reads the wall clock, as Metronome's does: no events from the far future.
-    latest = int(time.time() * US_PER_SECOND) + _FUTURE_LIMIT
-    for index, event in enumerate(events):
-        if event.timestamp > latest:
-            raise BadRequest(
-                f"usage[{index}].timestamp must not be more than 24 hours in the future"
-            )
     tenant = request[TENANT]
-    request.app[TENANTS].writable(tenant).ingest(events)
+    now = tenant.clock.now()
+    for index, event in enumerate(events):
+        if event.timestamp < now - BACKDATING:
+            raise BadRequest(
+                f"usage[{index}].timestamp must be at most 34 days before the current time "
+                f"({format_rfc3339(now)}): Metronome supports backdating 34 days"
+            )
+        if event.timestamp > now + FUTURE:
+            raise BadRequest(
+                f"usage[{index}].timestamp must be at most 24 hours after the current time "
+                f"({format_rfc3339(now)})"
+            )
+    tenant.writable().ingest(events, now)
     return web.Response(status=200)

@@ -12,11 +12,9 @@ from pydantic import TypeAdapter, ValidationError
 
 from emulator.errors import BadRequest
 from emulator.pagination import decode_cursor, encode_cursor, fingerprint
-from emulator.timestamps import parse_rfc3339
-from emulator.wire import DEFAULT_CREATED_AT, Uuid
+from emulator.wire import Uuid
 
 __all__ = [
-    "API_CLOCK",
     "MAX_LIMIT",
     "cursor_page",
     "parse_uuid",
@@ -26,9 +24,6 @@ __all__ = [
 ]
 
 MAX_LIMIT = 100
-# What the real API would take from its clock (created_at, archived_at, ...): one fixed instant,
-# so the same steps give the same answers, byte for byte, on any day.
-API_CLOCK = parse_rfc3339(DEFAULT_CREATED_AT)
 
 T = TypeVar("T")
 _UUID = TypeAdapter(Uuid)

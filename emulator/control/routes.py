@@ -1,4 +1,4 @@
-"""`/_emulator/...`: health, state, reset, runtime config, faults, the request journal."""
+"""`/_emulator/...`: health, state, reset, clock, tenants, runtime config, faults, the journal."""
 
 from __future__ import annotations
 
@@ -7,14 +7,16 @@ from pydantic import Field
 
 from emulator import __version__
 from emulator.control.faults import Fault
-from emulator.errors import BadRequest
+from emulator.errors import ApiError, BadRequest
 from emulator.jsonio import json_response, parse_model, read_model
-from emulator.keys import SETTINGS, TENANT, TENANTS
+from emulator.keys import BASE_IDENTITY, SETTINGS, TENANT, TENANTS, TOKEN
 from emulator.pagination import MAX_PAGE_SIZE
 from emulator.seed import generate
-from emulator.statefile import write_state_file
+from emulator.statefile import StateFileError, write_state_file
 from emulator.store.store import Store
-from emulator.wire import FixtureDocument, WireModel
+from emulator.tenants import Tenant
+from emulator.timestamps import format_rfc3339
+from emulator.wire import FixtureDocument, Timestamp, WireModel
 
 __all__ = ["setup"]
 
@@ -35,8 +37,23 @@ class ResetOptions(WireModel):
     events: int | None = Field(default=None, ge=0, le=10_000_000)
 
 
+class ClockChange(WireModel):
+    """`{"now": T}` freezes the clock at T, `{"now": null}` gives it back to the wall clock,
+    `{"advance_seconds": N}` moves it forward from now and freezes it."""
+
+    now: Timestamp | None = None
+    advance_seconds: float | None = Field(default=None, ge=0, le=100 * 366 * 86400)
+
+
+class SnapshotFailed(ApiError):
+    status = 500
+
+
 def setup(app: web.Application) -> None:
     app.router.add_get("/_emulator/health", health)
+    app.router.add_get("/_emulator/clock", get_clock)
+    app.router.add_post("/_emulator/clock", post_clock)
+    app.router.add_delete("/_emulator/tenant", delete_tenant)
     app.router.add_get("/_emulator/state", get_state)
     app.router.add_post("/_emulator/state", post_state)
     app.router.add_post("/_emulator/reset", reset)
@@ -51,10 +68,13 @@ def setup(app: web.Application) -> None:
 
 async def health(request: web.Request) -> web.Response:
     settings = request.app[SETTINGS]
-    initial = request.app[TENANTS].initial
+    tenants = request.app[TENANTS]
+    initial = tenants.initial
     return json_response(
         {
             "status": "ok",
+            "tenants": len(tenants),
+            "tenants_evicted": tenants.evicted,
             "version": __version__,
             "seed": None if settings.fixtures else settings.seed,
             "fixtures": str(settings.fixtures) if settings.fixtures else None,
@@ -66,7 +86,11 @@ async def health(request: web.Request) -> web.Response:
 
 
 async def get_state(request: web.Request) -> web.Response:
-    return json_response(request[TENANT].store.to_document())
+    """The tenant's state as a fixture document, with its clock (null: the wall clock)."""
+    tenant = request[TENANT]
+    frozen_at = tenant.clock.frozen_at
+    clock = None if frozen_at is None else format_rfc3339(frozen_at)
+    return json_response({**tenant.store.to_document(), "clock": clock})
 
 
 def _summary(store: Store) -> dict[str, int]:
@@ -81,28 +105,67 @@ async def post_state(request: web.Request) -> web.Response:
     """Replace this tenant's state with the posted fixture document."""
     document = await read_model(request, FixtureDocument, what="state document")
     store = Store.from_document(document)
-    request[TENANT].store = store
+    tenant = request[TENANT]
+    tenant.replace(store)
+    if "clock" in document.model_fields_set:
+        tenant.clock.set(document.clock)
+    else:
+        tenant.clock.set(request.app[TENANTS].start_clock)
     return json_response(_summary(store))
 
 
 async def reset(request: web.Request) -> web.Response:
-    """Back to the shared seeded (or fixture) state, or a scenario generated from the options."""
+    """Back to the shared seeded (or fixture) state and the start clock, or a scenario generated
+    from the options."""
     tenant = request[TENANT]
     body = await request.read()
     options = parse_model(body, ResetOptions) if body.strip() else ResetOptions()
     if options.model_fields_set:
         settings = request.app[SETTINGS]
-        tenant.store = Store.from_document(
-            generate(
-                settings.seed if options.seed is None else options.seed,
-                settings.customers if options.customers is None else options.customers,
-                settings.days if options.days is None else options.days,
-                settings.events if options.events is None else options.events,
+        tenant.replace(
+            Store.from_document(
+                generate(
+                    settings.seed if options.seed is None else options.seed,
+                    settings.customers if options.customers is None else options.customers,
+                    settings.days if options.days is None else options.days,
+                    settings.events if options.events is None else options.events,
+                )
             )
         )
     else:
-        tenant.store = request.app[TENANTS].initial
+        tenant.replace(request.app[TENANTS].initial)
+    tenant.clock.set(request.app[TENANTS].start_clock)
     return json_response(_summary(tenant.store))
+
+
+def _clock(tenant: Tenant) -> dict[str, object]:
+    return {"now": format_rfc3339(tenant.clock.now()), "frozen": tenant.clock.frozen}
+
+
+async def get_clock(request: web.Request) -> web.Response:
+    return json_response(_clock(request[TENANT]))
+
+
+async def post_clock(request: web.Request) -> web.Response:
+    change = await read_model(request, ClockChange)
+    given = change.model_fields_set & {"now", "advance_seconds"}
+    if len(given) != 1:
+        raise BadRequest("send exactly one of now (a timestamp, or null) and advance_seconds")
+    clock = request[TENANT].clock
+    if "now" in given:
+        clock.set(change.now)
+    elif change.advance_seconds is None:
+        raise BadRequest("advance_seconds must be a number")
+    else:
+        clock.advance(change.advance_seconds)
+    return json_response(_clock(request[TENANT]))
+
+
+async def delete_tenant(request: web.Request) -> web.Response:
+    """Forget this token's tenant: its next request starts afresh from the seed or fixtures."""
+    tenants = request.app[TENANTS]
+    tenants.drop(request[TOKEN])
+    return json_response({"tenants": len(tenants)})
 
 
 def _config(request: web.Request) -> dict[str, object]:
@@ -150,5 +213,8 @@ async def snapshot(request: web.Request) -> web.Response:
     if state_file is None:
         raise BadRequest("this emulator runs without --state-file: there is nowhere to write")
     saved = request.app[TENANTS].saved()
-    write_state_file(state_file, saved)
+    try:
+        write_state_file(state_file, request.app[BASE_IDENTITY], saved)
+    except StateFileError as exc:
+        raise SnapshotFailed(f"snapshot failed: {exc}") from None
     return json_response({"state_file": str(state_file), "tenants": len(saved)})

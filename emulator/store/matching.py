@@ -2,6 +2,10 @@
 
 A `Matcher` is compiled once per metric; `contribution(event_type, properties)` answers `NO_MATCH`
 or the value the event adds to the metric's aggregation (None for COUNT).
+
+A metric counts only the events ingested while it was active (Metronome: usage sent before a
+billable metric is created "isn't attributed", an archived one "no longer processes new usage
+events"): the matcher holds that span as sequence numbers of the event log, `[first, until)`.
 """
 
 from __future__ import annotations
@@ -20,8 +24,12 @@ NO_MATCH: Final = object()
 class Matcher:
     """A billable metric compiled for matching: filters as frozensets, the aggregation chosen."""
 
-    def __init__(self, metric: BillableMetricRecord) -> None:
+    def __init__(
+        self, metric: BillableMetricRecord, first: int = 0, until: int | None = None
+    ) -> None:
         self.metric = metric
+        self.first = first  # the first event (sequence number) it counts
+        self.until = until  # the first it no longer counts (archived), or None while active
         self.aggregation: Aggregation = AGGREGATIONS[metric.aggregation_type]
         etf = metric.event_type_filter
         self.event_types_in = frozenset(etf.in_values) if etf and etf.in_values else None
@@ -44,6 +52,10 @@ class Matcher:
             *self.group_names,
             *(tuple(key) for key in metric.group_keys if len(key) > 1),
         ]
+
+    def counts(self, seq: int) -> bool:
+        """Whether the event with this sequence number was ingested while the metric was active."""
+        return self.first <= seq and (self.until is None or seq < self.until)
 
     def contribution(self, event_type: str, properties: dict[str, Any]) -> Any:
         if self.event_types_in is not None and event_type not in self.event_types_in:

@@ -40,20 +40,9 @@ class Rollup:
             found += _between(self.hours, d_to * 24, h_to)
         return found
 
-    def copy(self) -> Rollup:
-        """An independent copy: UNIQUE cells are sets, which grow in place."""
-        twin = Rollup()
-        twin.hours = _copy_cells(self.hours)
-        twin.days = _copy_cells(self.days)
-        return twin
-
 
 def _between(cells: Cells, start: int, end: int) -> list[Any]:
     if end - start <= len(cells):
         return [cell for key in range(start, end) if (cell := cells.get(key)) is not None]
     # A long range over a sparse series: walk the series instead.
     return [cell for key, cell in cells.items() if start <= key < end]
-
-
-def _copy_cells(cells: Cells) -> Cells:
-    return {key: set(cell) if isinstance(cell, set) else cell for key, cell in cells.items()}

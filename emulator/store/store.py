@@ -1,8 +1,27 @@
-"""The state of one tenant: customers, billable metrics, events and the hourly rollups over them.
+"""The state of one tenant: customers, billable metrics, events and the rollups over them.
 
-Nothing here knows about HTTP. Rollups (per hour and per day) are kept per *sender key* (the
-`customer_id` string an event was sent with) and metric, and per group value; a customer's usage is
-the merge of the rollups of its id and its aliases, so aliases resolve at query time.
+Nothing here knows about HTTP. A tenant's state is two layers, and reads merge them here, so no
+handler knows whether a tenant has a layer:
+
+    a tenant's Store (its layer)                 the base Store (seed or --fixtures)
+    +----------------------------------+         +-----------------------------------+
+    | customers and metrics it made or |  reads  | the document's customers, metrics, |
+    | changed (aliases, archive marks) | ------> | events and rollups: built once,    |
+    | its own events, numbered after   |  fall   | shared by every tenant, never      |
+    | the base's, and the rollups they |  through| written after it is built          |
+    | feed                             |         |                                    |
+    +----------------------------------+         +-----------------------------------+
+
+Maps read through the layer to the base (`Layered`), the event log numbers the layer's events
+after the base's (`EventLog`), and a customer's usage gathers cells from the base's rollups and the
+layer's side by side. A tenant's first write makes an empty layer; nothing is copied, so a tenant
+costs what it writes. Nothing in the base ever needs changing for a layer, because of the order
+rule: a metric counts only the events ingested while it was active (`Matcher.counts`), so a metric
+made in a layer has no stored events to count, and one archived in a layer keeps the base's cells.
+
+Rollups (per hour and per day) are kept per *sender key* (the `customer_id` string an event was
+sent with) and metric, and per group value; a customer's usage merges the rollups of its id and
+its aliases at query time, so aliases stay retroactive.
 """
 
 from __future__ import annotations
@@ -10,22 +29,36 @@ from __future__ import annotations
 import hashlib
 import itertools
 import uuid
-from array import array
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from typing import Any, Protocol
 
 from emulator.errors import BadRequest
 from emulator.store.events import Event, EventLike, EventLog
+from emulator.store.layers import Layered
 from emulator.store.matching import NO_MATCH, Matcher
 from emulator.store.rollups import Rollup
 from emulator.store.values import GroupKey, GroupValue, group_value
-from emulator.timestamps import US_PER_HOUR
+from emulator.timestamps import US_PER_DAY, US_PER_HOUR
 from emulator.wire import BillableMetricRecord, CustomerRecord
 
-__all__ = ["Document", "Store"]
+__all__ = ["DEDUPE_WINDOW", "Document", "MetricLike", "Store"]
+
+# A transaction id seen less than this long before (processing time) makes a duplicate.
+DEDUPE_WINDOW = 34 * US_PER_DAY
 
 # Store versions, unique across every store of the process (see `Store.version`).
 _VERSIONS = itertools.count()
+
+
+class MetricLike(Protocol):
+    """A billable metric of a document: the record, and optionally the span of events it counts
+    (sequence numbers; see `FixtureDocument`)."""
+
+    @property
+    def events_from(self) -> int: ...
+    @property
+    def events_until(self) -> int | None: ...
+    def record(self) -> BillableMetricRecord: ...
 
 
 class Document(Protocol):
@@ -34,139 +67,167 @@ class Document(Protocol):
     @property
     def customers(self) -> Sequence[CustomerRecord]: ...
     @property
-    def billable_metrics(self) -> Sequence[BillableMetricRecord]: ...
+    def billable_metrics(self) -> Sequence[MetricLike]: ...
     @property
     def events(self) -> Iterable[EventLike]: ...
 
 
 class Store:
-    def __init__(self) -> None:
+    def __init__(self, base: Store | None = None) -> None:
+        self.base = base
         # Changes with every write, and no two stores share one: what finished answers computed
         # from this store are kept under (`emulator/response_cache.py`).
         self.version = next(_VERSIONS)
-        self.customers: dict[str, CustomerRecord] = {}
-        self.metrics: dict[str, BillableMetricRecord] = {}
-        self.matchers: dict[str, Matcher] = {}
-        self.events = EventLog()
-        self._alias_owner: dict[str, str] = {}  # ingest alias -> customer id
-        self._transaction_ids: set[str] = set()  # of the events that count (not duplicates)
+        self.customers: Layered[str, CustomerRecord] = Layered(base.customers if base else None)
+        self.metrics: Layered[str, BillableMetricRecord] = Layered(base.metrics if base else None)
+        self.matchers: Layered[str, Matcher] = Layered(base.matchers if base else None)
+        self.events: EventLog = EventLog(base.events if base else None)
+        self._alias_owner: Layered[str, str] = Layered(base._alias_owner if base else None)
+        # transaction id -> the event that holds it now: the first, or the first after the dedupe
+        # window of the one before had passed.
+        self._first: Layered[str, int] = Layered(base._first if base else None)
+        # transaction id -> this layer's other events with it (duplicates, superseded firsts).
+        self._others: dict[str, list[int]] = {}
         # Candidate matchers per event type; rebuilt lazily when the metric catalogue changes.
         self._candidates: dict[str, list[Matcher]] = {}
         self.series: dict[tuple[str, str], Rollup] = {}  # (sender key, metric id)
         # (sender key, metric id, group key) -> group value -> its rollup
         self.group_series: dict[tuple[str, str, GroupKey], dict[GroupValue, Rollup]] = {}
-        # (sender key, hour) -> sequence numbers of its non-duplicate events, for partial hours
-        self.raw: dict[tuple[str, int], array[int]] = {}
+
+    def _levels(self) -> tuple[Store, ...]:
+        return (self,) if self.base is None else (self.base, self)
 
     # --- loading and exporting ----------------------------------------------------------------
 
     @classmethod
-    def from_document(cls, document: Document) -> Store:
-        store = cls()
-        for metric in document.billable_metrics:
-            store.add_metric(metric, where=f"billable_metrics[{len(store.metrics)}]")
-        for customer in document.customers:
-            store.add_customer(customer, where=f"customers[{len(store.customers)}]")
+    def from_document(cls, document: Document, base: Store | None = None) -> Store:
+        """The state a document describes; over `base`, a layer that a state file kept (its
+        customers and metrics replace the base's of the same id)."""
+        store = cls(base)
+        for i, metric in enumerate(document.billable_metrics):
+            store._put_metric(metric.record(), metric.events_from, metric.events_until, i)
+        for i, customer in enumerate(document.customers):
+            if base is not None and customer.id in base.customers:
+                store._check_aliases(customer, f"customers[{i}]")
+                store._put_customer(customer)
+            else:
+                store.add_customer(customer, where=f"customers[{i}]")
         store.ingest(document.events)
+        # A document's archived metric counts every event of the document, unless it says when
+        # it stopped: from here on it counts nothing.
+        for metric_id, matcher in list(store.matchers.own()):
+            if matcher.metric.archived_at is not None and matcher.until is None:
+                store.matchers[metric_id] = Matcher(
+                    matcher.metric, matcher.first, len(store.events)
+                )
         return store
 
     def to_document(self) -> dict[str, Any]:
         """The fixture document of the current state, in insertion order."""
+        return self._document(self.customers.values(), self.metrics.values(), iter(self.events))
+
+    def layer_document(self) -> dict[str, Any]:
+        """Only what this layer holds itself: `from_document(it, base)` gives this store back."""
+        customers = (customer for _, customer in self.customers.own())
+        metrics = (metric for _, metric in self.metrics.own())
+        return self._document(customers, metrics, self.events.own())
+
+    def _document(
+        self,
+        customers: Iterable[CustomerRecord],
+        metrics: Iterable[BillableMetricRecord],
+        events: Iterator[Event],
+    ) -> dict[str, Any]:
+        total = len(self.events)
+        records = []
+        for metric in metrics:
+            record = metric.model_dump(mode="json")
+            matcher = self.matchers[metric.id]
+            # Written only where a load would not infer them: a metric made after some events,
+            # or archived before the last one.
+            if matcher.first:
+                record["events_from"] = matcher.first
+            if matcher.until is not None and matcher.until < total:
+                record["events_until"] = matcher.until
+            records.append(record)
         return {
-            "customers": [c.model_dump(mode="json") for c in self.customers.values()],
-            "billable_metrics": [m.model_dump(mode="json") for m in self.metrics.values()],
-            "events": [event.to_record() for event in self.events],
+            "customers": [c.model_dump(mode="json") for c in customers],
+            "billable_metrics": records,
+            "events": [event.to_record() for event in events],
         }
-
-    def copy(self) -> Store:
-        """An independent copy (for a tenant's first write to the shared seeded store).
-
-        Records and events never change once stored, so they are shared; the indexes and rollups
-        are copied (UNIQUE cells are sets, which grow in place).
-        """
-        twin = Store()
-        twin.customers = dict(self.customers)
-        twin.metrics = dict(self.metrics)
-        twin.matchers = dict(self.matchers)
-        twin.events = self.events.copy()
-        twin._alias_owner = dict(self._alias_owner)
-        twin._transaction_ids = set(self._transaction_ids)
-        twin.series = {key: rollup.copy() for key, rollup in self.series.items()}
-        twin.group_series = {
-            key: {value: rollup.copy() for value, rollup in groups.items()}
-            for key, groups in self.group_series.items()
-        }
-        twin.raw = {key: array("q", seqs) for key, seqs in self.raw.items()}
-        return twin
 
     # --- customers and metrics ----------------------------------------------------------------
 
     def add_customer(self, customer: CustomerRecord, where: str = "customer") -> None:
-        self.version = next(_VERSIONS)
         if customer.id in self.customers:
             raise BadRequest(f"{where}.id {customer.id} is already a customer")
         if customer.id in self._alias_owner:
             owner = self._alias_owner[customer.id]
             raise BadRequest(f"{where}.id {customer.id} is an ingest alias of customer {owner}")
+        self._check_aliases(customer, where)
+        self._put_customer(customer)
+
+    def _check_aliases(self, customer: CustomerRecord, where: str) -> None:
         for alias in customer.ingest_aliases:
             user = self.alias_user(alias)
-            if user is not None:
+            if user is not None and user != customer.id:
                 raise BadRequest(
                     f"{where}.ingest_aliases: {alias!r} is already used by customer {user}"
                 )
+
+    def _put_customer(self, customer: CustomerRecord) -> None:
+        """Add or replace a customer, pointing its aliases at it."""
+        self.version = next(_VERSIONS)
+        old = self.customers.get(customer.id)
+        if old is not None:
+            for alias in old.ingest_aliases:
+                del self._alias_owner[alias]
         self.customers[customer.id] = customer
         for alias in customer.ingest_aliases:
             self._alias_owner[alias] = customer.id
 
     def add_metric(self, metric: BillableMetricRecord, where: str = "billable metric") -> None:
-        self.version = next(_VERSIONS)
+        """A new metric: it counts the events ingested from now on, none stored before."""
         if metric.id in self.metrics:
             raise BadRequest(f"{where}.id {metric.id} is already a billable metric")
-        matcher = Matcher(metric)
+        self._put_metric(metric, len(self.events), None)
+
+    def _put_metric(
+        self, metric: BillableMetricRecord, first: int, until: int | None, index: int = 0
+    ) -> None:
+        if until is not None and until < first:
+            raise BadRequest(
+                f"billable_metrics[{index}].events_until must not be before events_from"
+            )
+        self.version = next(_VERSIONS)
         self.metrics[metric.id] = metric
-        self.matchers[metric.id] = matcher
+        self.matchers[metric.id] = Matcher(metric, first, until)
         self._candidates.clear()
-        # A new metric applies to the events already stored.
-        for event in self.events:
-            if not event.duplicate:
-                self._roll_up(
-                    matcher,
-                    event.seq,
-                    event.customer_id,
-                    event.event_type,
-                    event.ts,
-                    event.properties,
-                )
 
     def alias_user(self, alias: str) -> str | None:
         """The customer whose id or ingest alias `alias` is, if any."""
         return self._alias_owner.get(alias, alias if alias in self.customers else None)
 
-    def set_ingest_aliases(self, customer_id: str, aliases: list[str]) -> None:
+    def set_ingest_aliases(self, customer_id: str, aliases: list[str], at: int) -> None:
         """Replace a customer's aliases (the caller checked that no other customer uses them);
         events sent with an alias before it was set count from now on, at query time."""
-        self.version = next(_VERSIONS)
         customer = self.customers[customer_id]
-        for alias in customer.ingest_aliases:
-            del self._alias_owner[alias]
-        self.customers[customer_id] = customer.model_copy(update={"ingest_aliases": aliases})
-        for alias in aliases:
-            self._alias_owner[alias] = customer_id
+        self._put_customer(
+            customer.model_copy(update={"ingest_aliases": aliases, "updated_at": at})
+        )
 
     def archive_customer(self, customer_id: str, at: int) -> None:
-        self.version = next(_VERSIONS)
         customer = self.customers[customer_id]
         if customer.archived_at is None:
-            self.customers[customer_id] = customer.model_copy(update={"archived_at": at})
+            self._put_customer(customer.model_copy(update={"archived_at": at, "updated_at": at}))
 
     def archive_metric(self, metric_id: str, at: int) -> None:
-        self.version = next(_VERSIONS)
+        """From now on the metric counts no new event; what it counted stays."""
         metric = self.metrics[metric_id]
         if metric.archived_at is None:
-            self.metrics[metric_id] = metric = metric.model_copy(update={"archived_at": at})
-            # A new matcher, not a changed one: a copied store shares its matchers.
-            self.matchers[metric_id] = Matcher(metric)
-            self._candidates.clear()
+            first = self.matchers[metric_id].first
+            archived = metric.model_copy(update={"archived_at": at})
+            self._put_metric(archived, first, len(self.events))
 
     def new_id(self, kind: str) -> str:
         """A UUID for a customer or billable metric made through the API. Derived from how many
@@ -179,16 +240,20 @@ class Store:
                 return candidate
             n += 1
 
-    def events_with(self, transaction_ids: Iterable[str]) -> list[Event]:
-        """Every stored event with one of these transaction ids, duplicates too, in ingest order.
-
-        A scan: search is for looking at a few events, and an index of a million ids would cost
-        more memory than the scan costs time (about 40 ms at a million events)."""
-        wanted = set(transaction_ids) & self._transaction_ids
-        if not wanted:
-            return []
+    def events_with(self, transaction_ids: Iterable[str], processed_since: int) -> list[Event]:
+        """Every stored event with one of these transaction ids, duplicates too, processed at or
+        after `processed_since`, in ingest order: a lookup per id, whatever the log's size."""
+        seqs: set[int] = set()
+        for transaction_id in set(transaction_ids):
+            first = self._first.get(transaction_id)
+            if first is not None:
+                seqs.add(first)
+                for store in self._levels():
+                    seqs.update(store._others.get(transaction_id, ()))
         log = self.events
-        return [log[seq] for seq, txn in enumerate(log.transaction_ids) if txn in wanted]
+        return [
+            event for seq in sorted(seqs) if (event := log[seq]).processed_at >= processed_since
+        ]
 
     def matching_metrics(self, event: Event) -> list[BillableMetricRecord]:
         """The metrics an event counts for (none when it is a duplicate), archived ones too."""
@@ -197,7 +262,8 @@ class Store:
         return [
             matcher.metric
             for matcher in self.matchers.values()
-            if matcher.contribution(event.event_type, event.properties) is not NO_MATCH
+            if matcher.counts(event.seq)
+            and matcher.contribution(event.event_type, event.properties) is not NO_MATCH
         ]
 
     def sender_keys(self, customer_id: str) -> list[str]:
@@ -205,53 +271,79 @@ class Store:
         # An alias equal to the id itself must not count its events twice.
         return list(dict.fromkeys([customer_id, *self.customers[customer_id].ingest_aliases]))
 
+    def rollups(self, senders: list[str], metric_id: str) -> list[Rollup]:
+        """The series of these sender keys for a metric, the base's and this layer's."""
+        return [
+            rollup
+            for store in self._levels()
+            for sender in senders
+            if (rollup := store.series.get((sender, metric_id)))
+        ]
+
+    def group_rollups(
+        self, senders: list[str], metric_id: str, key: GroupKey
+    ) -> list[dict[GroupValue, Rollup]]:
+        """The series per group value of these sender keys, the base's and this layer's."""
+        return [
+            groups
+            for store in self._levels()
+            for sender in senders
+            if (groups := store.group_series.get((sender, metric_id, key)))
+        ]
+
     # --- events -------------------------------------------------------------------------------
 
-    def ingest(self, records: Iterable[EventLike]) -> None:
-        """Store events in order; the first event with a transaction id wins, later ones are kept
-        as duplicates that count nowhere."""
+    def ingest(self, records: Iterable[EventLike], now: int | None = None) -> None:
+        """Store events in order, processed at `now` (the tenant's clock); a document's events
+        (no `now`) at their recorded `processed_at`, by default their own timestamp.
+
+        An event whose transaction id an event processed less than 34 days earlier holds is a
+        duplicate: stored, counted nowhere. After that the id makes a new event."""
         self.version = next(_VERSIONS)
-        log, seen, raw = self.events, self._transaction_ids, self.raw
+        log, first_of, others = self.events, self._first, self._others
         for record in records:
-            duplicate = record.transaction_id in seen
-            seq = log.append(record, duplicate)
+            if now is not None:
+                processed = now
+            else:
+                recorded: int | None = getattr(record, "processed_at", None)
+                processed = record.timestamp if recorded is None else recorded
+            transaction_id = record.transaction_id
+            first = first_of.get(transaction_id)
+            duplicate = first is not None and processed - log.processed_at(first) < DEDUPE_WINDOW
+            seq = log.append(record, duplicate, processed)
+            if first is not None:
+                others.setdefault(transaction_id, []).append(seq if duplicate else first)
             if duplicate:
                 continue
-            seen.add(record.transaction_id)
-            customer_id, ts = log.customer_ids[seq], record.timestamp
-            hour = ts // US_PER_HOUR
-            seqs = raw.get((customer_id, hour))
-            if seqs is None:
-                raw[customer_id, hour] = seqs = array("q")
-            seqs.append(seq)
-            event_type = log.event_types[seq]
+            first_of[transaction_id] = seq
+            i = seq - log.offset
+            customer_id, event_type = log.customer_ids[i], log.event_types[i]
             for matcher in self._candidates_for(event_type):
-                self._roll_up(matcher, seq, customer_id, event_type, ts, record.properties)
+                if matcher.counts(seq):
+                    self._roll_up(matcher, seq, customer_id, event_type, record)
 
     def _candidates_for(self, event_type: str) -> list[Matcher]:
         candidates = self._candidates.get(event_type)
         if candidates is None:
+            now = len(self.events)
             candidates = [
                 m
                 for m in self.matchers.values()
                 if (m.event_types_in is None or event_type in m.event_types_in)
                 and event_type not in m.event_types_out
+                and (m.until is None or m.until > now)  # closed for good: sequences only grow
             ]
             self._candidates[event_type] = candidates
         return candidates
 
     def _roll_up(
-        self,
-        matcher: Matcher,
-        seq: int,
-        customer_id: str,
-        event_type: str,
-        ts: int,
-        properties: dict[str, Any],
+        self, matcher: Matcher, seq: int, customer_id: str, event_type: str, record: EventLike
     ) -> None:
+        properties = record.properties
         value = matcher.contribution(event_type, properties)
         if value is NO_MATCH:
             return
+        ts = record.timestamp
         hour = ts // US_PER_HOUR
         metric_id = matcher.metric.id
         aggregation = matcher.aggregation

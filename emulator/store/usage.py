@@ -1,9 +1,9 @@
 """Batch usage (`POST /v1/usage`): which rows a query has, and each row's numbers.
 
 Rows are (customer, billable metric, window) in that sort order, zero usage included. A row's value
-merges the day and hour cells of the customer's sender keys; only a `none` window that starts or
-ends inside an hour reads raw events, for that partial hour alone. So a query costs what its rows
-cost, whatever the number of events stored.
+merges the day and hour cells of the customer's sender keys, the base's and the tenant layer's
+(bounds are UTC midnights, so every window is whole hours). So a query costs what its rows cost,
+whatever the number of events stored.
 """
 
 from __future__ import annotations
@@ -14,10 +14,10 @@ from dataclasses import dataclass
 from typing import Any
 
 from emulator.errors import BadRequest
-from emulator.store.matching import NO_MATCH, Matcher
-from emulator.store.rollups import Cells, Rollup
+from emulator.store.matching import Matcher
+from emulator.store.rollups import Rollup
 from emulator.store.store import Store
-from emulator.store.values import GroupKey, GroupValue, group_value
+from emulator.store.values import GroupKey, GroupValue
 from emulator.timestamps import US_PER_HOUR, format_rfc3339
 from emulator.windows import Windows
 from emulator.wire import UsageQuery
@@ -37,8 +37,6 @@ MAX_GROUP_VALUES = 200
 # Where the next row starts: (customer id, billable metric id, window index).
 Position = tuple[str, str, int]
 _INT64 = 2**63
-# A raw event read for a partial hour: (event, its contribution, its parsed properties).
-_Partial = tuple[int, int, Any, dict[str, Any]]  # (timestamp, sequence, value, properties)
 
 
 @dataclass(frozen=True, slots=True)
@@ -190,35 +188,25 @@ class _RowReader:
     """The numbers of one (customer, metric) pair, window by window."""
 
     def __init__(self, store: Store, scope: MetricScope, senders: list[str], windows: Windows):
-        self.store = store
         self.scope = scope
         self.matcher = scope.matcher
-        self.senders = senders
         self.windows = windows
         metric_id = scope.matcher.metric.id
-        self.series = [s for k in senders if (s := store.series.get((k, metric_id)))]
+        self.series = store.rollups(senders, metric_id)
         self.groups: list[dict[GroupValue, Rollup]] = []
         self.group_values: tuple[GroupValue, ...] = ()
         if scope.group_key is not None:
-            self.groups = [
-                g for k in senders if (g := store.group_series.get((k, metric_id, scope.group_key)))
-            ]
+            self.groups = store.group_rollups(senders, metric_id, scope.group_key)
             self.group_values = scope.group_values or tuple(
-                self._values_seen(scope.group_key)[: scope.value_limit]
+                self._values_seen()[: scope.value_limit]
             )
 
     def row(self, customer_id: str, index: int, label: tuple[str, str]) -> dict[str, Any]:
         metric = self.matcher.metric
         lo, hi = self.windows.bounds(index)
-        h_from, h_to, partials = _split(lo, hi)
+        h_from, h_to = lo // US_PER_HOUR, hi // US_PER_HOUR
         aggregation = self.matcher.aggregation
         cells = _gather(self.series, h_from, h_to)
-        partial_events = self._partial_events(partials) if partials else []
-        if partial_events:
-            extra: Cells = {}
-            for ts, seq, value, _ in partial_events:
-                aggregation.add(extra, 0, value, ts, seq)
-            cells.extend(extra.values())
         value = aggregation.fold(cells) if cells else aggregation.empty
         row = {
             "customer_id": customer_id,
@@ -229,69 +217,26 @@ class _RowReader:
             "value": json_number(value),
         }
         if self.scope.group_key is not None:
-            row["groups"] = self._groups(self.scope.group_key, h_from, h_to, partial_events)
+            row["groups"] = self._groups(h_from, h_to)
         return row
 
-    def _groups(
-        self, key: GroupKey, h_from: int, h_to: int, partial_events: list[_Partial]
-    ) -> dict[GroupValue, Any]:
+    def _groups(self, h_from: int, h_to: int) -> dict[GroupValue, Any]:
         aggregation = self.matcher.aggregation
-        extra: dict[GroupValue, Cells] = {}
-        for ts, seq, value, properties in partial_events:
-            found = group_value(properties, key)
-            if found is not None:
-                aggregation.add(extra.setdefault(found, {}), 0, value, ts, seq)
         groups: dict[GroupValue, Any] = {}
         for wanted in self.group_values:
             cells = _gather([g[wanted] for g in self.groups if wanted in g], h_from, h_to)
-            if wanted in extra:
-                cells.extend(extra[wanted].values())
             groups[wanted] = json_number(aggregation.fold(cells)) if cells else None
         return groups
 
-    def _values_seen(self, key: GroupKey) -> list[GroupValue]:
+    def _values_seen(self) -> list[GroupValue]:
         """Group values with a matching event anywhere in the query range, sorted."""
-        h_from, h_to, partials = _split(self.windows.start, self.windows.end)
+        h_from, h_to = self.windows.start // US_PER_HOUR, self.windows.end // US_PER_HOUR
         seen: set[GroupValue] = set()
         for groups in self.groups:
             for value, rollup in groups.items():
                 if value not in seen and rollup.cells(h_from, h_to):
                     seen.add(value)
-        for *_, properties in self._partial_events(partials):
-            found = group_value(properties, key)
-            if found is not None:
-                seen.add(found)
         return sorted(seen)  # all str, or all tuples of str: never compared across
-
-    def _partial_events(self, partials: list[tuple[int, int]]) -> list[_Partial]:
-        """Matching raw events inside partial-hour ranges, with contributions and properties."""
-        found = []
-        contribution = self.matcher.contribution
-        log = self.store.events
-        for lo, hi in partials:
-            for sender in self.senders:
-                for seq in self.store.raw.get((sender, lo // US_PER_HOUR), ()):
-                    ts = log.ts[seq]
-                    if lo <= ts < hi:
-                        properties = log.properties(seq)
-                        value = contribution(log.event_types[seq], properties)
-                        if value is not NO_MATCH:
-                            found.append((ts, seq, value, properties))
-        return found
-
-
-def _split(lo: int, hi: int) -> tuple[int, int, list[tuple[int, int]]]:
-    """Whole hours [h_from, h_to) inside [lo, hi), and the partial-hour ranges left at the ends."""
-    h_from = -(-lo // US_PER_HOUR)
-    h_to = hi // US_PER_HOUR
-    if h_from > h_to:  # both ends inside one hour
-        return 0, 0, [(lo, hi)]
-    partials = []
-    if lo < h_from * US_PER_HOUR:
-        partials.append((lo, h_from * US_PER_HOUR))
-    if h_to * US_PER_HOUR < hi:
-        partials.append((h_to * US_PER_HOUR, hi))
-    return h_from, h_to, partials
 
 
 def _gather(rollups: list[Rollup], h_from: int, h_to: int) -> list[Any]:
