@@ -96,7 +96,10 @@ def _describe(error: Any) -> str:
     }
     if kind in bounds:
         words, key = bounds[kind]
-        return f"must be {words} {ctx.get(key)}"
+        limit = ctx.get(key)
+        if isinstance(limit, float) and limit.is_integer():
+            limit = int(limit)  # a float field's bound of 0 reads as 0, not 0.0
+        return f"must be {words} {limit}"
     if kind == "value_error":
         # Our own validators raise ValueError("must ..."): pydantic prefixes "Value error, ".
         return str(error["msg"]).removeprefix("Value error, ")

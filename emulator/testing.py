@@ -1,6 +1,6 @@
 """`Emulator`: the emulator in a background thread, for any test runner.
 
-    with Emulator(seed=1, page_size=10) as emu:
+    with Emulator(seed=1, page_size=10, clock="2024-01-08T00:00:00Z") as emu:
         client = Metronome(base_url=emu.url, bearer_token=emu.token)
 
 The handle talks to the control API over HTTP (stdlib only), so it works the same against an
@@ -22,6 +22,7 @@ from aiohttp import web
 
 from emulator.app import create_app
 from emulator.settings import Settings
+from emulator.timestamps import parse_rfc3339
 
 __all__ = ["Emulator", "EmulatorError", "EmulatorHandle"]
 
@@ -105,6 +106,22 @@ class EmulatorHandle:
         """Runtime settings of this tenant; `None` goes back to the process default."""
         return dict(self.request("PATCH", "/_emulator/config", {"page_size": page_size}))
 
+    def clock(self) -> dict[str, Any]:
+        """This tenant's clock: `{"now": "...Z", "frozen": bool}`."""
+        return dict(self.request("GET", "/_emulator/clock"))
+
+    def set_clock(self, now: str | None) -> dict[str, Any]:
+        """Freeze this tenant's clock at `now` (RFC 3339), or give it back to the wall clock."""
+        return dict(self.request("POST", "/_emulator/clock", {"now": now}))
+
+    def advance_clock(self, seconds: float) -> dict[str, Any]:
+        """Move this tenant's clock forward (and freeze it there)."""
+        return dict(self.request("POST", "/_emulator/clock", {"advance_seconds": seconds}))
+
+    def drop(self) -> None:
+        """Forget this tenant: its next request starts afresh from the seed or fixtures."""
+        self.request("DELETE", "/_emulator/tenant")
+
 
 class Emulator(EmulatorHandle):
     """An emulator on a free port of 127.0.0.1, served from a background thread."""
@@ -112,6 +129,8 @@ class Emulator(EmulatorHandle):
     def __init__(self, token: str = "test-token", **settings: Any) -> None:
         if "fixtures" in settings and settings["fixtures"] is not None:
             settings["fixtures"] = Path(settings["fixtures"])
+        if isinstance(settings.get("clock"), str):  # RFC 3339, as --clock takes it
+            settings["clock"] = parse_rfc3339(settings["clock"])
         self.settings = Settings(**{"port": 0, **settings})
         super().__init__("", token)
         self._ready = threading.Event()

@@ -14,6 +14,7 @@ from typing import Any
 
 HOUR = timedelta(hours=1)
 DAY = timedelta(days=1)
+DEDUPE = timedelta(days=34)
 
 
 def when(text: str) -> datetime:
@@ -125,6 +126,32 @@ def windows_of(query: dict[str, Any]) -> tuple[datetime, datetime, list[tuple[da
     return start, end, windows
 
 
+def counted_events(document: dict[str, Any]) -> list[tuple[int, dict[str, Any]]]:
+    """(index, event) of the events that count: a transaction id repeated less than 34 days of
+    processing time (`processed_at`, by default the timestamp) after the event that holds it is a
+    duplicate; after that, the repeat holds the id itself."""
+    holder: dict[str, datetime] = {}
+    counted = []
+    for index, event in enumerate(document["events"]):
+        processed = when(event.get("processed_at") or event["timestamp"])
+        first = holder.get(event["transaction_id"])
+        if first is not None and processed - first < DEDUPE:
+            continue
+        holder[event["transaction_id"]] = processed
+        counted.append((index, event))
+    return counted
+
+
+def active(metric: dict[str, Any], index: int, document: dict[str, Any]) -> bool:
+    """Whether the metric was active when the event at `index` was ingested: from `events_from`
+    (default 0) to `events_until` (default: the document's end for an archived metric, for ever
+    for an active one)."""
+    until = metric.get("events_until")
+    if until is None and metric.get("archived_at"):
+        until = len(document["events"])
+    return metric.get("events_from", 0) <= index and (until is None or index < until)
+
+
 def usage_rows(document: dict[str, Any], query: dict[str, Any]) -> list[dict[str, Any]]:
     """Every row of `POST /v1/usage` for `query` over `document`, in the contract's order."""
     start, end, windows = windows_of(query)
@@ -139,14 +166,7 @@ def usage_rows(document: dict[str, Any], query: dict[str, Any]) -> list[dict[str
     else:
         selected = {sel["id"]: sel.get("group_by") for sel in query["billable_metrics"]}
 
-    # First wins by transaction id; later events with the same id count nowhere.
-    seen: set[str] = set()
-    events: list[tuple[int, dict[str, Any]]] = []
-    for index, event in enumerate(document["events"]):
-        if event["transaction_id"] not in seen:
-            seen.add(event["transaction_id"])
-            events.append((index, event))
-
+    events = counted_events(document)
     rows = []
     for customer_id in sorted(customer_ids):
         customer = customers[customer_id]
@@ -154,7 +174,13 @@ def usage_rows(document: dict[str, Any], query: dict[str, Any]) -> list[dict[str
         for metric_id in sorted(selected):
             metric = metrics[metric_id]
             group_by = selected[metric_id]
-            mine = [(i, e) for i, e in events if e["customer_id"] in senders and matches(metric, e)]
+            mine = [
+                (i, e)
+                for i, e in events
+                if e["customer_id"] in senders
+                and active(metric, i, document)
+                and matches(metric, e)
+            ]
             group_values: list[str] = []
             if group_by is not None:
                 key = group_by["key"]
@@ -200,14 +226,13 @@ def group_rows(document: dict[str, Any], query: dict[str, Any]) -> list[dict[str
     customer = next(c for c in document["customers"] if c["id"] == query["customer_id"])
     metric = next(m for m in document["billable_metrics"] if m["id"] == query["billable_metric_id"])
     senders = {customer["id"], *customer.get("ingest_aliases", [])}
-    seen: set[str] = set()
-    mine = []
-    for index, event in enumerate(document["events"]):
-        if event["transaction_id"] in seen:
-            continue
-        seen.add(event["transaction_id"])
-        if event["customer_id"] in senders and matches(metric, event):
-            mine.append((index, event))
+    mine = [
+        (index, event)
+        for index, event in counted_events(document)
+        if event["customer_id"] in senders
+        and active(metric, index, document)
+        and matches(metric, event)
+    ]
     names = query.get("group_key")
     filters = query.get("group_filters") or {}
 

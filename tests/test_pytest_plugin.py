@@ -21,7 +21,9 @@ def readme_block(after: str) -> str:
 @pytest.fixture(autouse=True)
 def inner_ini(pytester: pytest.Pytester) -> None:
     """The inner sessions get the settings a user's project would have."""
-    pytester.makeini("[pytest]\nasyncio_default_fixture_loop_scope = function\n")
+    pytester.makeini(
+        "[pytest]\nasyncio_default_fixture_loop_scope = function\nasyncio_mode = auto\n"
+    )
 
 
 class TestPlugin:
@@ -95,3 +97,79 @@ class TestPlugin:
             """
         )
         pytester.runpytest("-p", "no:cacheprovider").assert_outcomes(passed=1)
+
+
+class TestAtScale:
+    """Tenants are dropped when their test ends; SDK clients come bound to the test's tenant."""
+
+    def test_tenant_dropped_after_each_test(self, pytester: pytest.Pytester) -> None:
+        pytester.makepyfile(
+            """
+            import urllib.request, json
+
+            def health(url):
+                with urllib.request.urlopen(url + "/_emulator/health") as response:
+                    return json.loads(response.read())
+
+            def test_writes(metronome_emulator):
+                metronome_emulator.reset(customers=1, days=1, events=5)
+                assert health(metronome_emulator.url)["tenants"] == 1
+
+            def test_after(metronome_emulator, metronome_emulator_server):
+                # The first test's tenant is gone; this test's is made on its first request.
+                assert health(metronome_emulator.url)["tenants"] == 0
+                assert len(metronome_emulator.state()["events"]) == 20_000
+                old = metronome_emulator_server.tenant("pytest-1")
+                assert len(old.state()["events"]) == 20_000  # afresh from the seed
+            """
+        )
+        pytester.runpytest("-p", "no:cacheprovider").assert_outcomes(passed=2)
+
+    def test_sdk_clients_with_clock_marker(self, pytester: pytest.Pytester) -> None:
+        pytester.makepyfile(
+            """
+            import pytest
+
+            EVENT = {"transaction_id": "t1", "customer_id": "c", "event_type": "call",
+                     "timestamp": "2024-03-01T10:00:00Z"}
+
+            @pytest.mark.metronome_emulator(clock="2024-03-02T00:00:00Z")
+            def test_sync(metronome_client, metronome_emulator):
+                assert metronome_emulator.clock() == {"now": "2024-03-02T00:00:00Z", "frozen": True}
+                customer = metronome_client.v1.customers.create(name="Acme").data
+                metric = metronome_client.v1.billable_metrics.create(
+                    name="Calls", aggregation_type="COUNT").data
+                metronome_client.v1.usage.ingest(usage=[{**EVENT, "customer_id": customer.id}])
+                rows = list(metronome_client.v1.usage.list(
+                    starting_on="2024-03-01T00:00:00Z", ending_before="2024-03-02T00:00:00Z",
+                    window_size="DAY", customer_ids=[customer.id],
+                    billable_metrics=[{"id": metric.id}]))
+                assert [row.value for row in rows] == [1]
+                assert metronome_client.bearer_token == metronome_emulator.token
+
+            @pytest.mark.metronome_emulator(clock="2024-03-02T00:00:00Z")
+            async def test_async(metronome_async_client, metronome_emulator):
+                await metronome_async_client.v1.usage.ingest(usage=[EVENT])
+                found = await metronome_async_client.v1.usage.search(transaction_ids=["t1"])
+                assert [event.transaction_id for event in found] == ["t1"]
+                await metronome_async_client.close()
+            """
+        )
+        pytester.runpytest("-p", "no:cacheprovider").assert_outcomes(passed=2)
+
+    def test_skips_without_the_sdk(self, pytester: pytest.Pytester) -> None:
+        pytester.makeconftest(
+            """
+            import sys
+            sys.modules["metronome"] = None  # as if metronome-sdk were not installed
+            """
+        )
+        pytester.makepyfile(
+            """
+            def test_needs_sdk(metronome_client):
+                raise AssertionError("not reached")
+            """
+        )
+        result = pytester.runpytest("-p", "no:cacheprovider", "-rs")
+        result.assert_outcomes(skipped=1)
+        result.stdout.fnmatch_lines(["*pip install metronome-sdk*"])

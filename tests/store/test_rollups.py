@@ -27,13 +27,3 @@ def test_whole_days_read_day_cells() -> None:
         rollup.add(COUNT, hour, None, hour * 3600 * 10**6, hour)
     assert rollup.cells(0, 48) == [24, 24]  # two day cells, no hour cells
     assert sorted(rollup.cells(23, 49)) == [1, 24]  # hour 23 and day 1; hour 48 has no cell
-
-
-def test_copy_is_independent() -> None:
-    unique = AGGREGATIONS["UNIQUE"]
-    rollup = Rollup()
-    rollup.add(unique, 0, "a", 0, 0)
-    twin = rollup.copy()
-    twin.add(unique, 0, "b", 0, 1)
-    assert rollup.cells(0, 24) == [{"a"}]
-    assert twin.cells(0, 24) == [{"a", "b"}]
