@@ -143,6 +143,10 @@ class _EnvError(Exception):
     pass
 
 
+class _ShutdownError(Exception):
+    """The state file could not be written on shutdown (the previous one is intact)."""
+
+
 def _env_default(name: str, convert: Callable[[str], Any], default: Any) -> Any:
     text = os.environ.get(name)
     if text is None or text == "":
@@ -224,7 +228,10 @@ async def serve(settings: Settings) -> None:
     try:
         await stop.wait()
     finally:
-        await runner.cleanup()
+        try:
+            await runner.cleanup()  # writes --state-file
+        except StateFileError as exc:
+            raise _ShutdownError(str(exc)) from None
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -240,6 +247,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     except (FixtureError, StateFileError) as exc:
         print(f"metronome-emulator: error: {exc}", file=sys.stderr)
         return 2
+    except _ShutdownError as exc:
+        print(f"metronome-emulator: error on shutdown: {exc}", file=sys.stderr)
+        return 1
     except OSError as exc:  # the port is taken, the host does not exist...
         print(
             f"metronome-emulator: error: cannot listen on {settings.host}:{settings.port}: "

@@ -1,25 +1,33 @@
-"""`--state-file`: tenants' state comes back after a restart; writes are atomic."""
+"""`--state-file`: tenants' state comes back after a restart, whole; writes are atomic and a failed
+one keeps the previous file; a bad file stops start-up naming the field."""
 
 from __future__ import annotations
 
 import json
+import os
+import signal
+import subprocess
+import sys
 from pathlib import Path
 
 import httpx
 import pytest
 
 from emulator.cli import main
-from emulator.statefile import read_state_file, token_digest, write_state_file
-from emulator.store.store import Store
+from emulator.statefile import StateFileError, read_state_file, token_digest, write_state_file
 from tests.contract.conftest import emulator_process
 from tests.helpers import SMALL
 
+CLOCK = "2024-01-02T00:00:00Z"
+BIG = 2**70 + 1  # beyond orjson's 64-bit integers: must come back exactly
 EVENT = {
     "transaction_id": "kept",
     "customer_id": "c",
     "event_type": "e",
     "timestamp": "2024-01-01T00:00:00Z",
+    "properties": {"big": BIG, "small": -(2**80)},
 }
+SCENARIO = ("--customers", "2", "--days", "1", "--events", "30", "--clock", CLOCK)
 
 
 def auth(token: str) -> dict[str, str]:
@@ -31,36 +39,49 @@ class TestRestart:
 
     def test_round_trip(self, tmp_path: Path) -> None:
         path = tmp_path / "state.json"
-        args = ("--customers", "2", "--days", "1", "--events", "30", "--state-file", str(path))
+        args = (*SCENARIO, "--state-file", str(path))
         with emulator_process(*args) as url:
             httpx.post(f"{url}/v1/ingest", json=[EVENT], headers=auth("a")).raise_for_status()
             httpx.post(
                 f"{url}/_emulator/state", content=SMALL.read_bytes(), headers=auth("b")
             ).raise_for_status()
+            httpx.post(f"{url}/v1/ingest", json=[EVENT], headers=auth("b")).raise_for_status()
             httpx.patch(
                 f"{url}/_emulator/config", json={"page_size": 3}, headers=auth("c")
             ).raise_for_status()
+            httpx.post(
+                f"{url}/_emulator/clock", json={"advance_seconds": 60}, headers=auth("e")
+            ).raise_for_status()
             before = {
-                t: httpx.get(f"{url}/_emulator/state", headers=auth(t)).content for t in "abcd"
+                t: httpx.get(f"{url}/_emulator/state", headers=auth(t)).content for t in "abcde"
             }
         saved = json.loads(path.read_text())
-        assert set(saved["tenants"]) == {token_digest(t) for t in "abc"}  # tokens only as digests
+        assert set(saved["tenants"]) == {token_digest(t) for t in "abce"}  # only as digests
+        layer = saved["tenants"][token_digest("a")]
+        assert layer["state"] is None  # on the shared base: only what it wrote is kept
+        assert [e["transaction_id"] for e in layer["layer"]["events"]] == ["kept"]
         with emulator_process(*args) as url:
             after = {
-                t: httpx.get(f"{url}/_emulator/state", headers=auth(t)).content for t in "abcd"
+                t: httpx.get(f"{url}/_emulator/state", headers=auth(t)).content for t in "abcde"
             }
             config = httpx.get(f"{url}/_emulator/config", headers=auth("c")).json()
+            clock = httpx.get(f"{url}/_emulator/clock", headers=auth("e")).json()
         assert after == before
+        assert json.loads(after["a"])["events"][-1]["properties"] == EVENT["properties"]
         assert config == {"page_size": 3}
+        assert clock == {"now": "2024-01-02T00:01:00Z", "frozen": True}
 
     def test_snapshot(self, tmp_path: Path) -> None:
         path = tmp_path / "nested" / "state.json"
-        with emulator_process("--events", "10", "--state-file", str(path)) as url:
+        args = (*SCENARIO, "--state-file", str(path))
+        with emulator_process(*args) as url:
             httpx.post(f"{url}/v1/ingest", json=[EVENT], headers=auth("a")).raise_for_status()
             answer = httpx.post(f"{url}/_emulator/snapshot", headers=auth("a")).json()
             assert answer == {"state_file": str(path), "tenants": 1}
-            store, _ = read_state_file(path)[token_digest("a")]
-            assert store.events[-1].transaction_id == "kept"
+            base = "seed 42, 2 customers, 1 days, 30 events"
+            saved = read_state_file(path, base)[token_digest("a")]
+            assert saved.layer is not None
+            assert saved.layer.events[-1].properties["big"] == BIG
 
     def test_snapshot_needs_a_state_file(self) -> None:
         with emulator_process("--events", "10") as url:
@@ -76,22 +97,86 @@ class TestAtomicWrites:
 
     def test_failed_write(self, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
         path = tmp_path / "state.json"
-        write_state_file(path, {})
+        write_state_file(path, "base", {})
         original = path.read_bytes()
 
         def crash(*_: object) -> None:
-            raise OSError("disk full")
+            raise OSError(28, "No space left on device")
 
         monkeypatch.setattr("emulator.statefile.os.replace", crash)
-        with pytest.raises(OSError, match="disk full"):
-            write_state_file(path, {"x": (Store(), None)})
+        entry = {"page_size": None, "clock": None, "state": None, "layer": None}
+        with pytest.raises(StateFileError, match="No space left on device; the previous file"):
+            write_state_file(path, "base", {"x": entry})
         assert path.read_bytes() == original
         assert [p.name for p in tmp_path.iterdir()] == ["state.json"]
 
-    def test_corrupt_file_refused_at_start(
-        self, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+    def test_stray_temporaries_removed_at_start(self, tmp_path: Path) -> None:
+        path = tmp_path / "state.json"
+        stray = tmp_path / ".state.json.k3j2h1"
+        stray.write_text("{half a write")
+        assert read_state_file(path, "base") == {}
+        assert list(tmp_path.iterdir()) == []
+
+    def test_shutdown_that_cannot_write_exits_non_zero(self, tmp_path: Path) -> None:
+        folder = tmp_path / "gone"
+        folder.mkdir()
+        path = folder / "state.json"
+        process = subprocess.Popen(
+            [sys.executable, "-m", "emulator", "--port", "0", "--events", "10",
+             "--state-file", str(path)],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )  # fmt: skip
+        assert process.stdout is not None
+        assert "listening on" in process.stdout.readline()
+        folder.rmdir()
+        folder.write_text("a file where the folder was")  # the write must fail
+        process.send_signal(signal.SIGTERM)
+        _, err = process.communicate(timeout=10)
+        assert process.returncode == 1
+        assert f"cannot write state file {path}" in err
+
+
+class TestRefusedAtStart:
+    """A state file that cannot be restored exactly stops start-up (exit 2) naming the field."""
+
+    @pytest.mark.parametrize(
+        ("content", "message"),
+        [
+            (
+                '{"version": 2, "tenants": {"x": {"state": {"customers": [{"id": 1}]}}}}',
+                "tenants.x.state.customers[0].id must be a UUID",
+            ),
+            (
+                '{"version": 2, "tenants": {"x": {"page_size": 0}}}',
+                "tenants.x.page_size must be greater than or equal to 1",
+            ),
+            (
+                '{"version": 2, "tenants": {"x": {"page_size": "7"}}}',
+                "tenants.x.page_size must be an integer",
+            ),
+            ('{"version": 3, "tenants": {}}', "version"),
+            ("{not json", "state file must be valid JSON"),
+            (
+                '{"version": 2, "base": "seed 1", "tenants": {"x": {"layer": {}}}}',
+                "holds tenants' writes over another base state (seed 1)",
+            ),
+            (
+                '{"version": 2, "tenants": {"x": {"state": {"billable_metrics": [{"id": '
+                '"11111111-1111-4111-8111-111111111111", "name": "m", "aggregation_type": '
+                '"COUNT", "events_from": 3, "events_until": 1}]}}}}',
+                "billable_metrics[0].events_until must not be before events_from",
+            ),
+        ],
+    )
+    def test_bad_files(
+        self, tmp_path: Path, capsys: pytest.CaptureFixture[str], content: str, message: str
     ) -> None:
         path = tmp_path / "state.json"
-        path.write_text('{"version": 1, "tenants": {"x": {"state": {"customers": [{"id": 1}]}}}}')
+        path.write_text(content)
         assert main(["--port", "0", "--state-file", str(path), "--events", "1"]) == 2
-        assert "customers[0].id must be a UUID" in capsys.readouterr().err
+        err = capsys.readouterr().err
+        assert str(path) in err
+        assert message in err
+        assert os.path.exists(path)  # never removed or rewritten
