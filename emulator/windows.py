@@ -12,9 +12,11 @@ from dataclasses import dataclass
 from emulator.errors import BadRequest
 from emulator.timestamps import US_PER_DAY, US_PER_HOUR
 
-__all__ = ["Windows"]
+__all__ = ["MAX_WINDOWS", "Windows"]
 
 _SIZES = {"hour": US_PER_HOUR, "day": US_PER_DAY}
+# Windows in one query: hour windows over 416 days, day windows over 27 years.
+MAX_WINDOWS = 10_000
 
 
 @dataclass(frozen=True, slots=True)
@@ -34,7 +36,13 @@ class Windows:
                     f"{name} must be a UTC midnight (Metronome requires usage bounds on day "
                     "boundaries for every window_size; query whole days and trim the windows)"
                 )
-        return cls(starting_on, ending_before, _SIZES.get(window_size))
+        windows = cls(starting_on, ending_before, _SIZES.get(window_size))
+        if len(windows) > MAX_WINDOWS:
+            raise BadRequest(
+                f"the range holds {len(windows):,} {window_size} windows: at most "
+                f"{MAX_WINDOWS:,} per query (hour windows over at most 416 days)"
+            )
+        return windows
 
     def __len__(self) -> int:
         return 1 if self.size is None else (self.end - self.start) // self.size

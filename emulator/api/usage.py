@@ -1,15 +1,20 @@
 """`POST /v1/usage`: batched usage across customers and billable metrics.
 
 A request that repeats one already answered from the same state is answered from the response
-cache (`emulator/response_cache.py`); anything else is validated, computed, and then kept there.
+cache (`emulator/response_cache.py`); anything else is validated, computed row by row in slices
+that give the event loop back (`emulator/pacing.py`), and then kept there.
 """
 
 from __future__ import annotations
 
+from contextlib import aclosing
+
+import orjson
 from aiohttp import web
 
-from emulator.jsonio import json_response, read_model
+from emulator.jsonio import read_model
 from emulator.keys import RESPONSES, SETTINGS, TENANT
+from emulator.pacing import paced
 from emulator.pagination import (
     PAGE_SIZE_HEADER,
     decode_cursor,
@@ -17,7 +22,7 @@ from emulator.pagination import (
     fingerprint,
     page_size_from_header,
 )
-from emulator.store.usage import UsageScope, usage_page
+from emulator.store.usage import UsageScope, iter_rows
 from emulator.wire import UsageQuery
 
 __all__ = ["list_usage"]
@@ -28,7 +33,8 @@ async def list_usage(request: web.Request) -> web.Response:
     cursor = request.query.get("next_page") or None  # an empty cursor is no cursor
     page_size = request.headers.get(PAGE_SIZE_HEADER)
     # Everything the answer depends on; the app's own page size does not change while it runs.
-    key = (tenant.store.version, await request.read(), cursor, page_size, tenant.page_size)
+    version = tenant.store.version
+    key = (version, await request.read(), cursor, page_size, tenant.page_size)
     cache = request.app[RESPONSES]
     body = cache.get(key)
     if body is not None:
@@ -42,12 +48,20 @@ async def list_usage(request: web.Request) -> web.Response:
         customer_id, metric_id, window = decode_cursor(cursor, query_fingerprint)
         position = (customer_id, metric_id, window)
     limit = page_size_from_header(page_size) or tenant.page_size or request.app[SETTINGS].page_size
-    rows, following = usage_page(tenant.store, scope, position, limit)
+    scope.check_page(limit)
+    rows: list[bytes] = []
+    following = None
+    async with aclosing(paced(iter_rows(tenant.store, scope, position))) as computed:
+        async for at, row in computed:
+            if len(rows) == limit:
+                following = at
+                break
+            rows.append(orjson.dumps(row))
     next_page = None if following is None else encode_cursor(list(following), query_fingerprint)
-    response = json_response({"data": rows, "next_page": next_page})
-    assert isinstance(response.body, bytes)
-    cache.put(key, response.body)
-    return response
+    body = b'{"data":[%b],"next_page":%b}' % (b",".join(rows), orjson.dumps(next_page))
+    if tenant.store.version == version:  # no write landed between two slices
+        cache.put(key, body)
+    return web.Response(body=body, content_type="application/json")
 
 
 def _normalised(query: UsageQuery) -> object:

@@ -9,7 +9,7 @@ whatever the number of events stored.
 from __future__ import annotations
 
 from bisect import bisect_left
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
@@ -24,16 +24,20 @@ from emulator.wire import UsageQuery
 
 __all__ = [
     "MAX_GROUP_VALUES",
+    "MAX_PAGE_NUMBERS",
     "GroupPosition",
     "MetricScope",
     "Position",
     "UsageScope",
     "group_rows",
+    "iter_rows",
     "json_number",
     "usage_page",
 ]
 
 MAX_GROUP_VALUES = 200
+# Numbers in one page, rows x (1 + group values): about a second of work, in slices.
+MAX_PAGE_NUMBERS = 1_000_000
 # Where the next row starts: (customer id, billable metric id, window index).
 Position = tuple[str, str, int]
 _INT64 = 2**63
@@ -91,6 +95,21 @@ class UsageScope:
                 metrics[selector.id] = MetricScope(matcher, group_by.key, values)
         return cls(sorted(customer_ids), sorted(metrics), metrics, windows)
 
+    def check_page(self, limit: int) -> None:
+        """400 when a page of `limit` rows could hold more than MAX_PAGE_NUMBERS numbers."""
+        widest = 1
+        for metric in self.metrics.values():
+            if metric.group_key is not None:
+                values = metric.group_values
+                widest = max(widest, 1 + (len(values) if values else MAX_GROUP_VALUES))
+        rows = min(limit, len(self.customer_ids) * len(self.metric_ids) * len(self.windows))
+        if rows * widest > MAX_PAGE_NUMBERS:
+            raise BadRequest(
+                f"this page could hold {rows * widest:,} numbers (rows x (1 + group values)): "
+                f"at most {MAX_PAGE_NUMBERS:,} per page; ask for fewer rows per page "
+                "(X-Emulator-Page-Size) or fewer group values"
+            )
+
     def start(self, position: Position | None) -> tuple[int, int, int]:
         """Indices (customer, metric, window) of the first row at or after `position`."""
         if position is None:
@@ -114,33 +133,42 @@ def json_number(value: Any) -> Any:
     return value
 
 
-def usage_page(
-    store: Store, scope: UsageScope, position: Position | None, limit: int
-) -> tuple[list[dict[str, Any]], Position | None]:
-    """Up to `limit` rows from `position` on, and the position of the row after them (None at the
-    end)."""
+def iter_rows(
+    store: Store, scope: UsageScope, position: Position | None
+) -> Iterator[tuple[Position, dict[str, Any]]]:
+    """Rows from `position` on, each with its own position. A caller may stop and give the event
+    loop back between rows: nothing is iterated across a row."""
     windows = scope.windows
     n_windows = len(windows)
     labels: dict[int, tuple[str, str]] = {}  # window index -> formatted bounds, shared by rows
-    rows: list[dict[str, Any]] = []
     ci, mi, wi = scope.start(position)
     while ci < len(scope.customer_ids):
         customer_id = scope.customer_ids[ci]
         senders = store.sender_keys(customer_id)
         while mi < len(scope.metric_ids):
-            metric = scope.metrics[scope.metric_ids[mi]]
-            reader = _RowReader(store, metric, senders, windows)
+            metric_id = scope.metric_ids[mi]
+            reader = _RowReader(store, scope.metrics[metric_id], senders, windows)
             while wi < n_windows:
-                if len(rows) == limit:
-                    return rows, (customer_id, scope.metric_ids[mi], wi)
                 label = labels.get(wi)
                 if label is None:
                     lo, hi = windows.bounds(wi)
                     label = labels[wi] = (format_rfc3339(lo), format_rfc3339(hi))
-                rows.append(reader.row(customer_id, wi, label))
+                yield (customer_id, metric_id, wi), reader.row(customer_id, wi, label)
                 wi += 1
             mi, wi = mi + 1, 0
         ci, mi = ci + 1, 0
+
+
+def usage_page(
+    store: Store, scope: UsageScope, position: Position | None, limit: int
+) -> tuple[list[dict[str, Any]], Position | None]:
+    """Up to `limit` rows from `position` on, and the position of the row after them (None at the
+    end), in one go."""
+    rows: list[dict[str, Any]] = []
+    for at, row in iter_rows(store, scope, position):
+        if len(rows) == limit:
+            return rows, at
+        rows.append(row)
     return rows, None
 
 
@@ -172,12 +200,15 @@ def group_rows(
     while wi < len(windows) and values:
         lo, hi = windows.bounds(wi)
         label = (format_rfc3339(lo), format_rfc3339(hi))
-        row = reader.row(customer_id, wi, label)
+        h_from, h_to = lo // US_PER_HOUR, hi // US_PER_HOUR
         while vi < len(values):
             if len(rows) == limit:
                 return rows, (wi, values[vi])
             value = values[vi]
-            number = row["value"] if value is None else row["groups"][value]
+            if value is None:
+                number = reader.value(h_from, h_to)
+            else:
+                number = reader.group_number(value, h_from, h_to)
             rows.append((label[0], label[1], number, value))
             vi += 1
         wi, vi = wi + 1, 0
@@ -205,28 +236,30 @@ class _RowReader:
         metric = self.matcher.metric
         lo, hi = self.windows.bounds(index)
         h_from, h_to = lo // US_PER_HOUR, hi // US_PER_HOUR
-        aggregation = self.matcher.aggregation
-        cells = _gather(self.series, h_from, h_to)
-        value = aggregation.fold(cells) if cells else aggregation.empty
         row = {
             "customer_id": customer_id,
             "billable_metric_id": metric.id,
             "billable_metric_name": metric.name,
             "start_timestamp": label[0],
             "end_timestamp": label[1],
-            "value": json_number(value),
+            "value": self.value(h_from, h_to),
         }
         if self.scope.group_key is not None:
-            row["groups"] = self._groups(h_from, h_to)
+            row["groups"] = {
+                wanted: self.group_number(wanted, h_from, h_to) for wanted in self.group_values
+            }
         return row
 
-    def _groups(self, h_from: int, h_to: int) -> dict[GroupValue, Any]:
+    def value(self, h_from: int, h_to: int) -> Any:
+        """The metric's value over hours [h_from, h_to)."""
         aggregation = self.matcher.aggregation
-        groups: dict[GroupValue, Any] = {}
-        for wanted in self.group_values:
-            cells = _gather([g[wanted] for g in self.groups if wanted in g], h_from, h_to)
-            groups[wanted] = json_number(aggregation.fold(cells)) if cells else None
-        return groups
+        cells = _gather(self.series, h_from, h_to)
+        return json_number(aggregation.fold(cells) if cells else aggregation.empty)
+
+    def group_number(self, wanted: GroupValue, h_from: int, h_to: int) -> Any:
+        """One group value's number over hours [h_from, h_to); None without a matching event."""
+        cells = _gather([g[wanted] for g in self.groups if wanted in g], h_from, h_to)
+        return json_number(self.matcher.aggregation.fold(cells)) if cells else None
 
     def _values_seen(self) -> list[GroupValue]:
         """Group values with a matching event anywhere in the query range, sorted."""

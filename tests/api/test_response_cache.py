@@ -44,7 +44,7 @@ class TestHits:
         def fail(*_: Any) -> Any:
             raise AssertionError("computed again")
 
-        monkeypatch.setattr(usage_api, "usage_page", fail)
+        monkeypatch.setattr(usage_api, "iter_rows", fail)
         assert await usage(client) == first
         assert cached(client) == 1
 
@@ -124,7 +124,7 @@ class TestStoreVersion:
     def test_every_write_and_every_store_has_a_new_version(self) -> None:
         store = load_fixture_file(SMALL)
         seen = {store.version, Store().version}
-        twin = store.copy()
+        twin = Store(store)  # a tenant's layer over the loaded state
         seen.add(twin.version)
         twin.ingest([])
         seen.add(twin.version)
