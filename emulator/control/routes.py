@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import asyncio
+
 from aiohttp import web
 from pydantic import Field
 
 from emulator import __version__
 from emulator.control.faults import Fault
+from emulator.documents import load_document, stream_document
 from emulator.errors import ApiError, BadRequest
 from emulator.jsonio import json_response, parse_model, read_model
 from emulator.keys import BASE_IDENTITY, SETTINGS, TENANT, TENANTS, TOKEN
@@ -16,7 +19,7 @@ from emulator.statefile import StateFileError, write_state_file
 from emulator.store.store import Store
 from emulator.tenants import Tenant
 from emulator.timestamps import format_rfc3339
-from emulator.wire import FixtureDocument, Timestamp, WireModel
+from emulator.wire import Timestamp, WireModel
 
 __all__ = ["setup"]
 
@@ -32,9 +35,9 @@ class ResetOptions(WireModel):
     from the seed, the others taking the command line's values."""
 
     seed: int | None = None
-    customers: int | None = Field(default=None, ge=0, le=100_000)
+    customers: int | None = Field(default=None, ge=0, le=10_000)
     days: int | None = Field(default=None, ge=0, le=3660)
-    events: int | None = Field(default=None, ge=0, le=10_000_000)
+    events: int | None = Field(default=None, ge=0, le=1_000_000)
 
 
 class ClockChange(WireModel):
@@ -85,12 +88,10 @@ async def health(request: web.Request) -> web.Response:
     )
 
 
-async def get_state(request: web.Request) -> web.Response:
+async def get_state(request: web.Request) -> web.StreamResponse:
     """The tenant's state as a fixture document, with its clock (null: the wall clock)."""
     tenant = request[TENANT]
-    frozen_at = tenant.clock.frozen_at
-    clock = None if frozen_at is None else format_rfc3339(frozen_at)
-    return json_response({**tenant.store.to_document(), "clock": clock})
+    return await stream_document(request, tenant.store, tenant.clock.frozen_at)
 
 
 def _summary(store: Store) -> dict[str, int]:
@@ -103,15 +104,11 @@ def _summary(store: Store) -> dict[str, int]:
 
 async def post_state(request: web.Request) -> web.Response:
     """Replace this tenant's state with the posted fixture document."""
-    document = await read_model(request, FixtureDocument, what="state document")
-    store = Store.from_document(document)
+    loaded = await asyncio.to_thread(load_document, await request.read())
     tenant = request[TENANT]
-    tenant.replace(store)
-    if "clock" in document.model_fields_set:
-        tenant.clock.set(document.clock)
-    else:
-        tenant.clock.set(request.app[TENANTS].start_clock)
-    return json_response(_summary(store))
+    tenant.replace(loaded.store)
+    tenant.clock.set(loaded.clock if loaded.clock_given else request.app[TENANTS].start_clock)
+    return json_response(_summary(loaded.store))
 
 
 async def reset(request: web.Request) -> web.Response:
@@ -122,16 +119,14 @@ async def reset(request: web.Request) -> web.Response:
     options = parse_model(body, ResetOptions) if body.strip() else ResetOptions()
     if options.model_fields_set:
         settings = request.app[SETTINGS]
-        tenant.replace(
-            Store.from_document(
-                generate(
-                    settings.seed if options.seed is None else options.seed,
-                    settings.customers if options.customers is None else options.customers,
-                    settings.days if options.days is None else options.days,
-                    settings.events if options.events is None else options.events,
-                )
-            )
+        scenario = generate(
+            settings.seed if options.seed is None else options.seed,
+            settings.customers if options.customers is None else options.customers,
+            settings.days if options.days is None else options.days,
+            settings.events if options.events is None else options.events,
         )
+        # A million events take seconds: built apart, so other requests are answered meanwhile.
+        tenant.replace(await asyncio.to_thread(Store.from_document, scenario))
     else:
         tenant.replace(request.app[TENANTS].initial)
     tenant.clock.set(request.app[TENANTS].start_clock)

@@ -29,7 +29,7 @@ from __future__ import annotations
 import hashlib
 import itertools
 import uuid
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Sequence
 from typing import Any, Protocol
 
 from emulator.errors import BadRequest
@@ -124,37 +124,38 @@ class Store:
 
     def to_document(self) -> dict[str, Any]:
         """The fixture document of the current state, in insertion order."""
-        return self._document(self.customers.values(), self.metrics.values(), iter(self.events))
+        total = len(self.events)
+        return {
+            **self.document_head(total),
+            "events": [event.to_record() for event in self.events],
+        }
 
     def layer_document(self) -> dict[str, Any]:
         """Only what this layer holds itself: `from_document(it, base)` gives this store back."""
-        customers = (customer for _, customer in self.customers.own())
-        metrics = (metric for _, metric in self.metrics.own())
-        return self._document(customers, metrics, self.events.own())
-
-    def _document(
-        self,
-        customers: Iterable[CustomerRecord],
-        metrics: Iterable[BillableMetricRecord],
-        events: Iterator[Event],
-    ) -> dict[str, Any]:
         total = len(self.events)
-        records = []
-        for metric in metrics:
-            record = metric.model_dump(mode="json")
-            matcher = self.matchers[metric.id]
-            # Written only where a load would not infer them: a metric made after some events,
-            # or archived before the last one.
-            if matcher.first:
-                record["events_from"] = matcher.first
-            if matcher.until is not None and matcher.until < total:
-                record["events_until"] = matcher.until
-            records.append(record)
         return {
-            "customers": [c.model_dump(mode="json") for c in customers],
-            "billable_metrics": records,
-            "events": [event.to_record() for event in events],
+            "customers": [c.model_dump(mode="json") for _, c in self.customers.own()],
+            "billable_metrics": [self._metric_record(m, total) for _, m in self.metrics.own()],
+            "events": [event.to_record() for event in self.events.own()],
         }
+
+    def document_head(self, total: int) -> dict[str, Any]:
+        """Customers and metrics of the document of the first `total` events."""
+        return {
+            "customers": [c.model_dump(mode="json") for c in self.customers.values()],
+            "billable_metrics": [self._metric_record(m, total) for m in self.metrics.values()],
+        }
+
+    def _metric_record(self, metric: BillableMetricRecord, total: int) -> dict[str, Any]:
+        """A metric as a document holds it. Its span of events is written only where a load
+        would not infer it: a metric made after some events, or archived before the last one."""
+        record = metric.model_dump(mode="json")
+        matcher = self.matchers[metric.id]
+        if matcher.first:
+            record["events_from"] = matcher.first
+        if matcher.until is not None and matcher.until < total:
+            record["events_until"] = matcher.until
+        return record
 
     # --- customers and metrics ----------------------------------------------------------------
 

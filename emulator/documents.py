@@ -1,0 +1,121 @@
+"""Fixture documents in and out of a running emulator without holding its event loop.
+
+`load_document` parses, validates and stores a posted document; the caller runs it in a worker
+thread (`asyncio.to_thread`): the new store is the thread's alone until it is handed back, and
+only the JSON parse itself holds the interpreter in one piece (the body limit keeps it short).
+`stream_document` writes a store's document out in slices (`emulator/pacing.py`), so a large
+export never keeps another request waiting.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+from itertools import islice
+from typing import Any
+
+from aiohttp import web
+from pydantic import TypeAdapter, ValidationError
+from pydantic_core import from_json
+
+from emulator.errors import BadRequest, message_for
+from emulator.pacing import paced
+from emulator.statefile import encode_json
+from emulator.store.store import Store
+from emulator.timestamps import format_rfc3339
+from emulator.wire import CustomerRecord, EventDocument, MetricDocument, Timestamp
+
+__all__ = ["LoadedDocument", "load_document", "stream_document"]
+
+_CUSTOMERS = TypeAdapter(list[CustomerRecord])
+_METRICS = TypeAdapter(list[MetricDocument])
+_CLOCK = TypeAdapter(Timestamp | None)
+_WHAT = "state document"
+
+
+@dataclass(frozen=True, slots=True)
+class LoadedDocument:
+    store: Store
+    clock_given: bool  # the document has a `clock` (null: the wall clock)
+    clock: int | None
+
+
+@dataclass(frozen=True, slots=True)
+class _Parsed:
+    """The document as `Store.from_document` reads it, events validated as they are stored."""
+
+    customers: list[CustomerRecord]
+    billable_metrics: list[MetricDocument]
+    events: Iterator[EventDocument]
+
+
+def load_document(body: bytes) -> LoadedDocument:
+    """A store built from a posted fixture document; 400 naming the field when it is not valid.
+    Unknown top-level fields are ignored, as everywhere."""
+    if not body.strip():
+        raise BadRequest(f"{_WHAT} is required: a JSON object")
+    try:
+        # pydantic's own parser: integers of any size come back exact (orjson's become floats).
+        raw = from_json(body)
+    except ValueError:
+        raise BadRequest(f"{_WHAT} must be valid JSON") from None
+    if not isinstance(raw, dict):
+        raise BadRequest(f"{_WHAT} must be a JSON object")
+    customers = _section(_CUSTOMERS, raw, "customers") or []
+    metrics = _section(_METRICS, raw, "billable_metrics") or []
+    clock = _section(_CLOCK, raw, "clock")
+    events = raw.get("events") or []
+    if not isinstance(events, list):
+        raise BadRequest("events must be a list")
+    store = Store.from_document(_Parsed(customers, metrics, _validated(events)))
+    return LoadedDocument(store, "clock" in raw, clock)
+
+
+def _section(adapter: TypeAdapter[Any], raw: dict[str, Any], name: str) -> Any:
+    """A top-level field, validated; None when absent or null."""
+    if raw.get(name) is None:
+        return None
+    try:
+        return adapter.validate_python(raw[name], strict=True)
+    except ValidationError as exc:
+        raise BadRequest(_named(message_for(exc, name, items=name), name)) from None
+
+
+def _validated(events: list[Any]) -> Iterator[EventDocument]:
+    for index, item in enumerate(events):
+        try:
+            yield EventDocument.model_validate(item, strict=True)
+        except ValidationError as exc:
+            where = f"events[{index}]"
+            raise BadRequest(_named(message_for(exc, where), where)) from None
+
+
+def _named(message: str, where: str) -> str:
+    """pydantic's message, with the path from the document's top."""
+    return message if message.startswith(where) else f"{where}.{message}"
+
+
+async def stream_document(
+    request: web.Request, store: Store, clock: int | None
+) -> web.StreamResponse:
+    """The store's fixture document, with the tenant's clock, written out in slices. Events
+    ingested while it is written are not in it: it is the state when the export began."""
+    total = len(store.events)
+    head = store.document_head(total)
+    response = web.StreamResponse(headers={"Content-Type": "application/json"})
+    await response.prepare(request)
+    await response.write(
+        b'{"customers":%b,"billable_metrics":%b,"events":['
+        % (encode_json(head["customers"]), encode_json(head["billable_metrics"]))
+    )
+    events = store.events
+    records = (events[seq].to_record() for seq in range(total))
+    chunks = iter(lambda: list(islice(records, 500)), [])
+    first = True
+    async for chunk in paced(chunks):
+        await response.write((b"" if first else b",") + encode_json(chunk)[1:-1])
+        first = False
+    stamp = None if clock is None else format_rfc3339(clock)
+    await response.write(b'],"clock":%b}' % encode_json(stamp))
+    await response.write_eof()
+    return response
