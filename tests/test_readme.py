@@ -70,7 +70,11 @@ def test_ingest_example_runs() -> None:
     from metronome import Metronome
 
     code = block("python", "## Sending events")
-    with emulator_process() as url, Metronome(base_url=url, bearer_token="readme") as client:
+    assert "`--clock 2024-01-08T00:00:00Z`" in README.split("## Sending events")[1][:2000]
+    with (
+        emulator_process("--clock", "2024-01-08T00:00:00Z") as url,
+        Metronome(base_url=url, bearer_token="readme") as client,
+    ):
         exec(code, {"client": client})
         state = httpx.get(f"{url}/_emulator/state", headers={"Authorization": "Bearer readme"})
     assert state.json()["events"][-1]["transaction_id"] == "2024-01-01T00:00:00Z_cluster42"
