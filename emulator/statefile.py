@@ -95,14 +95,18 @@ def read_state_file(path: Path, base: str) -> dict[str, SavedTenant]:
 
 
 def write_state_file(path: Path, base: str, tenants: dict[str, dict[str, Any]]) -> None:
-    """Write atomically; on failure the previous file stays as it was (StateFileError says why)."""
+    """Write atomically; on failure the previous file stays as it was (StateFileError says why).
+    Each tenant's `state` and `layer` is a document builder (or None): called here, so that the
+    whole write can run in a worker thread."""
     content = {
         "version": VERSION,
         "base": base,
         "tenants": {
             digest: {
-                **entry,
+                "page_size": entry["page_size"],
                 "clock": None if entry["clock"] is None else format_rfc3339(entry["clock"]),
+                "state": None if entry["state"] is None else entry["state"](),
+                "layer": None if entry["layer"] is None else entry["layer"](),
             }
             for digest, entry in sorted(tenants.items())
         },

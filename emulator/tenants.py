@@ -115,7 +115,8 @@ class Tenants:
 
     def saved(self) -> dict[str, dict[str, Any]]:
         """What a state file keeps, by token digest: every tenant whose state or settings are its
-        own. A tenant on the shared base keeps only its layer; one with a base of its own, all."""
+        own. A tenant on the shared base keeps only its layer; one with a base of its own, all.
+        Documents come as builders (`Store.document_later`), safe to run in another thread."""
         kept = {digest: _entry(tenant, self) for digest, tenant in self._saved.items()}
         for token, tenant in self._tenants.items():
             if (
@@ -132,6 +133,6 @@ def _entry(tenant: Tenant, tenants: Tenants) -> dict[str, Any]:
     return {
         "page_size": tenant.page_size,
         "clock": tenant.clock.frozen_at,
-        "state": None if tenant.base is tenants.initial else tenant.base.to_document(),
-        "layer": None if tenant.layer is None else tenant.layer.layer_document(),
+        "state": None if tenant.base is tenants.initial else tenant.base.document_later(),
+        "layer": None if tenant.layer is None else tenant.layer.document_later(layer_only=True),
     }

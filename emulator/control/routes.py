@@ -209,7 +209,8 @@ async def snapshot(request: web.Request) -> web.Response:
         raise BadRequest("this emulator runs without --state-file: there is nowhere to write")
     saved = request.app[TENANTS].saved()
     try:
-        write_state_file(state_file, request.app[BASE_IDENTITY], saved)
+        # Documents are built and written apart: a large state never holds the event loop.
+        await asyncio.to_thread(write_state_file, state_file, request.app[BASE_IDENTITY], saved)
     except StateFileError as exc:
         raise SnapshotFailed(f"snapshot failed: {exc}") from None
     return json_response({"state_file": str(state_file), "tenants": len(saved)})

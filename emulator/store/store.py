@@ -29,7 +29,7 @@ from __future__ import annotations
 import hashlib
 import itertools
 import uuid
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from typing import Any, Protocol
 
 from emulator.errors import BadRequest
@@ -124,38 +124,45 @@ class Store:
 
     def to_document(self) -> dict[str, Any]:
         """The fixture document of the current state, in insertion order."""
-        total = len(self.events)
-        return {
-            **self.document_head(total),
-            "events": [event.to_record() for event in self.events],
-        }
+        return self.document_later()()
 
     def layer_document(self) -> dict[str, Any]:
         """Only what this layer holds itself: `from_document(it, base)` gives this store back."""
+        return self.document_later(layer_only=True)()
+
+    def document_later(self, layer_only: bool = False) -> Callable[[], dict[str, Any]]:
+        """The document of the state as it is now, built when called. Safe to call from another
+        thread while this store takes more writes: events are only ever appended, and records
+        and matchers are replaced, never changed, so holding the current ones is enough."""
         total = len(self.events)
-        return {
-            "customers": [c.model_dump(mode="json") for _, c in self.customers.own()],
-            "billable_metrics": [self._metric_record(m, total) for _, m in self.metrics.own()],
-            "events": [event.to_record() for event in self.events.own()],
-        }
+        if layer_only:
+            customers = [customer for _, customer in self.customers.own()]
+            metrics = [metric for _, metric in self.metrics.own()]
+            first = self.events.offset
+        else:
+            customers, metrics, first = (
+                list(self.customers.values()),
+                list(self.metrics.values()),
+                0,
+            )
+        matchers = [self.matchers[metric.id] for metric in metrics]
+        events = self.events
+
+        def build() -> dict[str, Any]:
+            return {
+                "customers": [customer.model_dump(mode="json") for customer in customers],
+                "billable_metrics": [_metric_record(m, total) for m in matchers],
+                "events": [events[seq].to_record() for seq in range(first, total)],
+            }
+
+        return build
 
     def document_head(self, total: int) -> dict[str, Any]:
         """Customers and metrics of the document of the first `total` events."""
         return {
             "customers": [c.model_dump(mode="json") for c in self.customers.values()],
-            "billable_metrics": [self._metric_record(m, total) for m in self.metrics.values()],
+            "billable_metrics": [_metric_record(m, total) for m in self.matchers.values()],
         }
-
-    def _metric_record(self, metric: BillableMetricRecord, total: int) -> dict[str, Any]:
-        """A metric as a document holds it. Its span of events is written only where a load
-        would not infer it: a metric made after some events, or archived before the last one."""
-        record = metric.model_dump(mode="json")
-        matcher = self.matchers[metric.id]
-        if matcher.first:
-            record["events_from"] = matcher.first
-        if matcher.until is not None and matcher.until < total:
-            record["events_until"] = matcher.until
-        return record
 
     # --- customers and metrics ----------------------------------------------------------------
 
@@ -361,3 +368,14 @@ class Store:
             if rollup is None:
                 rollup = groups[found] = Rollup()
             rollup.add(aggregation, hour, value, ts, seq)
+
+
+def _metric_record(matcher: Matcher, total: int) -> dict[str, Any]:
+    """A metric as a document of `total` events holds it. Its span of events is written only where
+    a load would not infer it: a metric made after some events, or archived before the last one."""
+    record = matcher.metric.model_dump(mode="json")
+    if matcher.first:
+        record["events_from"] = matcher.first
+    if matcher.until is not None and matcher.until < total:
+        record["events_until"] = matcher.until
+    return record
