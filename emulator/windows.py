@@ -2,7 +2,7 @@
 
 Both bounds must be UTC midnights, whatever the window size: Metronome "requires dates on specific
 boundaries (hour for contracts, midnight for usage)", and public integrations query midnight-
-aligned bounds with an hour window and trim the buckets (docs/CONTRACT.md, "Usage bounds").
+aligned bounds with an hour window and trim the buckets (docs/CONTRACT.md, "POST /v1/usage").
 """
 
 from __future__ import annotations

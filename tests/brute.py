@@ -1,4 +1,4 @@
-"""An independent brute-force reading of CONTRACT.md's usage rules, for checking the emulator.
+"""An independent brute-force reading of docs/CONTRACT.md's usage rules, to check the emulator.
 
 It shares no code with `emulator/`: it walks every raw event of an exported fixture document for
 every row, with its own parsing, matching and aggregation, written from the contract's text.

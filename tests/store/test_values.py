@@ -1,4 +1,4 @@
-"""String forms and numeric readings of property values, as CONTRACT.md defines them."""
+"""String forms and numeric readings of property values, as docs/CONTRACT.md defines them."""
 
 from __future__ import annotations
 
