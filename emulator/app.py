@@ -22,7 +22,7 @@ from emulator.jsonio import json_response
 from emulator.keys import BASE_IDENTITY, RESPONSES, SETTINGS, TENANT, TENANTS, TOKEN
 from emulator.openapi import openapi_document
 from emulator.response_cache import ResponseCache
-from emulator.scenario import base_identity, initial_store
+from emulator.scenario import base_identity, initial_state
 from emulator.settings import Settings
 from emulator.statefile import read_state_file, write_state_file
 from emulator.tenants import Tenants
@@ -66,13 +66,8 @@ def create_app(settings: Settings, tenants: Tenants | None = None) -> web.Applic
     if tenants is None:
         state_file = settings.state_file
         saved = read_state_file(state_file, app[BASE_IDENTITY]) if state_file else None
-        tenants = Tenants(
-            lambda: initial_store(settings),
-            settings.journal_size,
-            saved,
-            settings.clock,
-            settings.max_tenants,
-        )
+        initial, start_clock = initial_state(settings)
+        tenants = Tenants(initial, settings.journal_size, saved, start_clock, settings.max_tenants)
     app[TENANTS] = tenants
     app[RESPONSES] = ResponseCache(settings.response_cache_mb * 2**20)
     if settings.state_file is not None:

@@ -61,20 +61,20 @@ def load_document(body: bytes) -> LoadedDocument:
         raise BadRequest(f"{_WHAT} must be valid JSON") from None
     if not isinstance(raw, dict):
         raise BadRequest(f"{_WHAT} must be a JSON object")
-    customers = _section(_CUSTOMERS, raw, "customers") or []
-    metrics = _section(_METRICS, raw, "billable_metrics") or []
-    clock = _section(_CLOCK, raw, "clock")
-    events = raw.get("events") or []
+    customers = _section(_CUSTOMERS, raw, "customers", [])
+    metrics = _section(_METRICS, raw, "billable_metrics", [])
+    clock = _section(_CLOCK, raw, "clock", None)
+    events = raw.get("events", [])
     if not isinstance(events, list):
-        raise BadRequest("events must be a list")
+        raise BadRequest("events must be a JSON array")
     store = Store.from_document(_Parsed(customers, metrics, _validated(events)))
     return LoadedDocument(store, "clock" in raw, clock)
 
 
-def _section(adapter: TypeAdapter[Any], raw: dict[str, Any], name: str) -> Any:
-    """A top-level field, validated; None when absent or null."""
-    if raw.get(name) is None:
-        return None
+def _section(adapter: TypeAdapter[Any], raw: dict[str, Any], name: str, default: Any) -> Any:
+    """A top-level field, validated; `default` when absent."""
+    if name not in raw:
+        return default
     try:
         return adapter.validate_python(raw[name], strict=True)
     except ValidationError as exc:

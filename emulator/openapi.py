@@ -15,7 +15,7 @@ from pydantic.json_schema import models_json_schema
 from emulator import __version__
 from emulator.api.ingest import BATCH
 from emulator.control.faults import Fault
-from emulator.control.routes import ConfigPatch, ResetOptions
+from emulator.control.routes import ClockChange, ConfigPatch, ResetOptions
 from emulator.pagination import MAX_PAGE_SIZE, PAGE_SIZE_HEADER
 from emulator.wire import (
     BillableMetricCreate,
@@ -47,6 +47,15 @@ class Health(BaseModel):
     customers: int
     billable_metrics: int
     events: int
+
+
+class Clock(BaseModel):
+    now: str
+    frozen: bool
+
+
+class TenantCount(BaseModel):
+    tenants: int
 
 
 class StateSummary(BaseModel):
@@ -198,7 +207,8 @@ def _operation(
 def openapi_document() -> dict[str, Any]:
     models: list[type[BaseModel]] = [
         UsageQuery, UsagePage, ErrorBody, EventRecord, FixtureDocument, Health, StateSummary,
-        Config, ConfigPatch, ResetOptions, Fault, FaultList, JournalList, Snapshot,
+        Config, ConfigPatch, ResetOptions, Fault, FaultList, JournalList, Snapshot, Clock,
+        ClockChange, TenantCount,
         CustomerCreate, CreatedCustomer, CustomerAnswer, CustomerPage, IdBody, IdAnswer,
         IngestAliases, BillableMetricCreate, MetricAnswer, MetricPage, GroupedUsageQuery,
         GroupedUsagePage, EventSearch, SearchedEvent,
@@ -308,6 +318,13 @@ def openapi_document() -> dict[str, Any]:
         },
         "/_emulator/reset": {
             "post": _operation("Reset this token's state", _ref(StateSummary), _ref(ResetOptions))
+        },
+        "/_emulator/clock": {
+            "get": _operation("This token's clock", _ref(Clock), errors=(401,)),
+            "post": _operation("Set or advance this token's clock", _ref(Clock), _ref(ClockChange)),
+        },
+        "/_emulator/tenant": {
+            "delete": _operation("Forget this token's tenant", _ref(TenantCount), errors=(401,)),
         },
         "/_emulator/config": {
             "get": _operation("Runtime settings", _ref(Config), errors=(401,)),

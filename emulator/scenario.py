@@ -17,7 +17,7 @@ from emulator.store.events import EventLike
 from emulator.store.store import Store
 from emulator.wire import CustomerRecord, FixtureDocument, MetricDocument
 
-__all__ = ["FixtureError", "base_identity", "initial_store", "load_fixture_file"]
+__all__ = ["FixtureError", "base_identity", "initial_state", "load_fixture", "load_fixture_file"]
 
 
 class FixtureError(Exception):
@@ -25,12 +25,19 @@ class FixtureError(Exception):
 
 
 def load_fixture_file(path: Path) -> Store:
+    return load_fixture(path)[0]
+
+
+def load_fixture(path: Path) -> tuple[Store, int | None]:
+    """The state a fixture file describes, and its clock (None when it has none, or the wall
+    clock)."""
     try:
         text = path.read_bytes()
     except OSError as exc:
         raise FixtureError(f"cannot read fixture file {path}: {exc.strerror}") from None
     try:
-        return Store.from_document(FixtureDocument.model_validate_json(text))
+        document = FixtureDocument.model_validate_json(text)
+        return Store.from_document(document), document.clock
     except ValidationError as exc:
         raise FixtureError(f"{path}: {message_for(exc, 'fixture document')}") from None
     except ApiError as exc:
@@ -57,9 +64,16 @@ def base_identity(settings: Settings) -> str:
 PROGRESS_EVERY = 100_000
 
 
-def initial_store(settings: Settings) -> Store:
+def initial_state(settings: Settings) -> tuple[Store, int | None]:
+    """The state every tenant starts from, and its start clock: `--clock`, else the fixture
+    document's own `clock`, else the wall clock (None)."""
     if settings.fixtures is not None:
-        return load_fixture_file(settings.fixtures)
+        store, clock = load_fixture(settings.fixtures)
+        return store, settings.clock if settings.clock is not None else clock
+    return _generated(settings), settings.clock
+
+
+def _generated(settings: Settings) -> Store:
     scenario = generate(settings.seed, settings.customers, settings.days, settings.events)
     if len(scenario.events) >= PROGRESS_EVERY:
         return Store.from_document(

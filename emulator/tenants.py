@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import logging
 from collections import OrderedDict
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -60,13 +59,13 @@ class Tenants:
 
     def __init__(
         self,
-        build_initial: Callable[[], Store],
+        initial: Store,
         journal_size: int = 1000,
         saved: dict[str, SavedTenant] | None = None,
         start_clock: int | None = None,
         max_tenants: int = 10_000,
     ) -> None:
-        self.initial = build_initial()
+        self.initial = initial
         self.journal_size = journal_size
         self.start_clock = start_clock  # every tenant's clock at first use and after a reset
         self.max_tenants = max_tenants  # 0: no limit

@@ -10,7 +10,8 @@ from pathlib import Path
 import pytest
 
 from emulator.cli import build_parser, main, settings_from
-from emulator.scenario import initial_store
+from emulator.scenario import initial_state
+from emulator.timestamps import parse_rfc3339
 from tests.contract.conftest import emulator_process
 
 
@@ -18,7 +19,14 @@ class TestSettings:
     """Every option has a flag and an environment variable; the flag wins."""
 
     def test_defaults(self, monkeypatch: pytest.MonkeyPatch) -> None:
-        for name in ("EMULATOR_PORT", "EMULATOR_SEED", "EMULATOR_PAGE_SIZE", "EMULATOR_TOKENS"):
+        for name in (
+            "EMULATOR_PORT",
+            "EMULATOR_SEED",
+            "EMULATOR_PAGE_SIZE",
+            "EMULATOR_TOKENS",
+            "EMULATOR_CLOCK",
+            "EMULATOR_MAX_TENANTS",
+        ):
             monkeypatch.delenv(name, raising=False)
         settings = settings_from([])
         assert (settings.host, settings.port, settings.seed, settings.page_size) == (
@@ -28,6 +36,7 @@ class TestSettings:
             100,
         )
         assert settings.tokens == ()
+        assert (settings.clock, settings.max_tenants) == (None, 10_000)  # None: the wall clock
 
     def test_environment(self, monkeypatch: pytest.MonkeyPatch) -> None:
         env = {
@@ -40,6 +49,8 @@ class TestSettings:
             "EMULATOR_DAYS": "2",
             "EMULATOR_EVENTS": "10",
             "EMULATOR_TOKENS": "a,b c",
+            "EMULATOR_CLOCK": "2024-03-02T01:00:00+01:00",
+            "EMULATOR_MAX_TENANTS": "7",
         }
         for name, value in env.items():
             monkeypatch.setenv(name, value)
@@ -57,12 +68,20 @@ class TestSettings:
             10,
         )
         assert settings.tokens == ("a", "b c")
+        assert (settings.clock, settings.max_tenants) == (
+            parse_rfc3339("2024-03-02T00:00:00Z"),
+            7,
+        )
 
     def test_flags_win(self, monkeypatch: pytest.MonkeyPatch) -> None:
         monkeypatch.setenv("EMULATOR_SEED", "9")
         monkeypatch.setenv("EMULATOR_TOKENS", "env")
-        settings = settings_from(["--seed", "5", "--token", "x", "--token", "y z"])
+        monkeypatch.setenv("EMULATOR_CLOCK", "2030-01-01T00:00:00Z")
+        settings = settings_from(
+            ["--seed", "5", "--token", "x", "--token", "y z", "--clock", "2024-03-02T00:00:00Z"]
+        )
         assert (settings.seed, settings.tokens) == (5, ("x", "y z"))
+        assert settings.clock == parse_rfc3339("2024-03-02T00:00:00Z")
 
     def test_help_names_every_variable(self) -> None:
         text = build_parser().format_help()
@@ -76,6 +95,8 @@ class TestSettings:
             "DAYS",
             "EVENTS",
             "TOKENS",
+            "CLOCK",
+            "MAX_TENANTS",
         ):
             assert f"EMULATOR_{name}" in text
 
@@ -86,9 +107,13 @@ class TestSettings:
         assert main([]) == 2
         assert "EMULATOR_PAGE_SIZE='0'" in capsys.readouterr().err
 
-    def test_bad_flag_value(self) -> None:
+    @pytest.mark.parametrize(
+        "flags",
+        [["--page-size", "100001"], ["--clock", "2024-03-02T00:00:00"], ["--clock", "now"]],
+    )
+    def test_bad_flag_value(self, flags: list[str]) -> None:
         with pytest.raises(SystemExit) as exited:
-            settings_from(["--page-size", "100001"])
+            settings_from(flags)
         assert exited.value.code == 2
 
 
@@ -130,7 +155,7 @@ class TestStartUp:
 
 def test_progress_while_a_big_scenario_loads(capsys: pytest.CaptureFixture[str]) -> None:
     """From 100,000 events on, loading reports progress on standard error, ending at the total."""
-    store = initial_store(settings_from(["--events", "250000", "--customers", "3"]))
+    store, _ = initial_state(settings_from(["--events", "250000", "--customers", "3"]))
     assert len(store.events) == 250_000
     assert capsys.readouterr().err.splitlines() == [
         "metronome-emulator: loaded 100,000 of 250,000 events",
@@ -140,7 +165,7 @@ def test_progress_while_a_big_scenario_loads(capsys: pytest.CaptureFixture[str])
 
 
 def test_no_progress_for_the_default_scenario(capsys: pytest.CaptureFixture[str]) -> None:
-    store = initial_store(settings_from([]))
+    store, _ = initial_state(settings_from([]))
     assert len(store.events) == 20_000
     assert capsys.readouterr().err == ""
 

@@ -56,7 +56,7 @@ class TestEmulator:
 
 
 def test_faults_and_journal_through_the_handle() -> None:
-    with Emulator(customers=1, days=1, events=5) as emu:
+    with Emulator(customers=1, days=1, events=5, clock="2024-01-02T00:00:00Z") as emu:
         queued = emu.inject_fault("/v1/usage", status=503, count=2)
         assert [(f["status"], f["remaining"]) for f in queued] == [(503, 2)]
         emu.clear_faults()
@@ -77,3 +77,16 @@ def test_faults_and_journal_through_the_handle() -> None:
         assert [(r["path"], r["status"]) for r in emu.requests()] == [("/v1/ingest", 200)]
         emu.clear_requests()
         assert emu.requests() == []
+
+
+def test_clock_and_drop_through_the_handle() -> None:
+    with Emulator(customers=1, days=1, events=5, clock="2024-01-02T00:00:00Z") as emu:
+        assert emu.clock() == {"now": "2024-01-02T00:00:00Z", "frozen": True}
+        assert emu.advance_clock(90) == {"now": "2024-01-02T00:01:30Z", "frozen": True}
+        assert emu.set_clock("2024-02-01T00:00:00Z")["now"] == "2024-02-01T00:00:00Z"
+        assert emu.set_clock(None)["frozen"] is False
+        emu.reset(customers=0)
+        assert emu.state()["customers"] == []
+        emu.drop()  # forgotten: afresh from the seed, at the start clock
+        assert len(emu.state()["customers"]) == 1
+        assert emu.clock() == {"now": "2024-01-02T00:00:00Z", "frozen": True}

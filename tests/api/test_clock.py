@@ -301,3 +301,23 @@ class TestOrderRule:
             client, f"/v1/customers/{ACME}/setIngestAliases", {"ingest_aliases": ["later-alias"]}
         )
         assert await day_value(client, metric) == [1]
+
+
+class TestFixtureClock:
+    """A fixture document's clock is the start clock of `--fixtures`, unless `--clock` is given."""
+
+    async def test_export_round_trips_through_fixtures(
+        self, aiohttp_client: Any, tmp_path: Any
+    ) -> None:
+        client = await pinned(aiohttp_client)
+        await post(client, "/v1/ingest", [event("mine", "2024-03-01T01:00:00Z")])
+        exported = await (await client.get("/_emulator/state", headers=AUTH)).read()
+        path = tmp_path / "export.json"
+        path.write_bytes(exported)
+        again = await aiohttp_client(create_app(Settings(fixtures=path)))
+        assert await (await again.get("/_emulator/state", headers=AUTH)).read() == exported
+        overridden = await aiohttp_client(
+            create_app(Settings(fixtures=path, clock=parse_rfc3339("2025-01-01T00:00:00Z")))
+        )
+        clock = await (await overridden.get("/_emulator/clock", headers=AUTH)).json()
+        assert clock["now"] == "2025-01-01T00:00:00Z"

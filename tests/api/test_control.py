@@ -23,6 +23,10 @@ class TestHealth:
         body = await response.json()
         assert body["status"] == "ok"
         assert (body["seed"], body["customers"], body["events"]) == (3, 2, 50)
+        assert (body["tenants"], body["tenants_evicted"]) == (0, 0)
+        await client.get("/_emulator/state", headers=AUTH)  # the first use makes a tenant
+        body = await (await client.get("/_emulator/health")).json()
+        assert (body["tenants"], body["tenants_evicted"]) == (1, 0)
 
 
 class TestStateExport:
@@ -32,7 +36,8 @@ class TestStateExport:
         first = await aiohttp_client(create_app(Settings(seed=5, customers=4, days=2, events=800)))
         exported = await (await first.get("/_emulator/state", headers=AUTH)).read()
         document = json.loads(exported)
-        assert set(document) == {"customers", "billable_metrics", "events"}
+        assert set(document) == {"customers", "billable_metrics", "events", "clock"}
+        assert document["clock"] is None  # the wall clock
         assert len(document["events"]) == 800
         path = tmp_path / "state.json"
         path.write_bytes(exported)

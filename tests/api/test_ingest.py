@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 from aiohttp.test_utils import TestClient
 
-from tests.api.conftest import AUTH
+from tests.api.conftest import AUTH, NOW
 from tests.api.test_usage_validation import error_of
 from tests.helpers import ACME, API_CALLS
 
@@ -108,7 +108,21 @@ class TestIngestValidation:
             ),
             (
                 [event(1, timestamp="9999-01-01T00:00:00Z")],
-                "usage[0].timestamp must not be more than 24 hours in the future",
+                f"usage[0].timestamp must be at most 24 hours after the current time ({NOW})",
+            ),
+            (
+                [event(1), event(2, timestamp="2021-01-03T00:00:00.000001Z")],
+                f"usage[1].timestamp must be at most 24 hours after the current time ({NOW})",
+            ),
+            (
+                [event(1), event(2), event(3, timestamp="2020-11-28T23:59:59.999999Z")],
+                "usage[2].timestamp must be at most 34 days before the current time "
+                f"({NOW}): Metronome supports backdating 34 days",
+            ),
+            (
+                [event(1, timestamp="2000-01-01T00:00:00Z")],
+                "usage[0].timestamp must be at most 34 days before the current time "
+                f"({NOW}): Metronome supports backdating 34 days",
             ),
             ([event(1, properties=[1])], "usage[0].properties must be an object"),
             (["x"], "usage[0] must be an object"),

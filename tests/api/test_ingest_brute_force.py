@@ -63,7 +63,7 @@ async def test_ingested_usage_matches_brute_force(client: Client, seed: int) -> 
     queries = [
         {
             "starting_on": "2021-01-01T00:00:00Z",
-            "ending_before": "2021-01-02T06:00:00Z",
+            "ending_before": "2021-01-03T00:00:00Z",
             "window_size": "hour",
         },
         {
@@ -71,9 +71,14 @@ async def test_ingested_usage_matches_brute_force(client: Client, seed: int) -> 
             "ending_before": "2021-01-03T00:00:00Z",
             "window_size": "day",
         },
-        {
-            "starting_on": "2021-01-01T03:59:59.999999Z",
-            "ending_before": "2021-01-01T17:00:00.000001Z",
+        {  # usage bounds are UTC midnights for every window size
+            "starting_on": "2021-01-01T00:00:00Z",
+            "ending_before": "2021-01-03T00:00:00Z",
+            "window_size": "none",
+        },
+        {  # events on the midnight edge and a microsecond before it
+            "starting_on": "2021-01-02T00:00:00Z",
+            "ending_before": "2021-01-03T00:00:00Z",
             "window_size": "none",
         },
         {

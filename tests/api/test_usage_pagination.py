@@ -11,6 +11,7 @@ from tests.api.conftest import AUTH
 from tests.api.test_usage_validation import VALID, error_of, post
 
 Client = TestClient  # type: ignore[type-arg]
+ROWS = 2 * 5 * 24  # VALID's rows: customers x active metrics x hour windows of one day
 
 
 async def pages(client: Client, body: dict[str, Any], size: int) -> list[list[dict[str, Any]]]:
@@ -34,12 +35,12 @@ async def pages(client: Client, body: dict[str, Any], size: int) -> list[list[di
 class TestPages:
     """Concatenated pages equal one unlimited page, whatever the page size."""
 
-    @pytest.mark.parametrize("size", [1, 2, 3, 7, 10, 19, 20, 21, 100])
+    @pytest.mark.parametrize("size", [1, 2, 3, 7, 10, 19, 20, 21, 100, 239, 240, 241])
     async def test_concatenation(self, client: Client, size: int) -> None:
         (everything,) = await pages(client, VALID, 100_000)
-        assert len(everything) == 20
+        assert len(everything) == ROWS
         split = await pages(client, VALID, size)
-        assert [len(p) for p in split] == [min(size, 20 - i) for i in range(0, 20, size)]
+        assert [len(p) for p in split] == [min(size, ROWS - i) for i in range(0, ROWS, size)]
         assert [row for page in split for row in page] == everything
 
     async def test_default_page_size_is_100(self, aiohttp_client: Any) -> None:
@@ -71,7 +72,7 @@ class TestPages:
         with_header = await post(client, VALID, headers={"X-Emulator-Page-Size": "4"})
         assert len((await with_header.json())["data"]) == 4
         await client.patch("/_emulator/config", json={"page_size": None}, headers=AUTH)
-        assert len((await (await post(client, VALID)).json())["data"]) == 20
+        assert len((await (await post(client, VALID)).json())["data"]) == 100  # the default
 
     @pytest.mark.parametrize("value", ["0", "100001", "-1", "abc", "1.5", ""])
     async def test_bad_header(self, client: Client, value: str) -> None:
@@ -86,10 +87,9 @@ class TestPages:
     async def test_empty_scope_has_no_cursor(self, client: Client) -> None:
         body = {**VALID, "customer_ids": ["cccccccc-0000-4000-8000-000000000003"]}
         page = await (await post(client, body, headers={"X-Emulator-Page-Size": "1"})).json()
-        assert page["next_page"] is not None  # 5 metrics x 2 windows for the archived customer
+        assert page["next_page"] is not None  # 5 metrics x 24 windows for the archived customer
         body = {
             **VALID,
-            "ending_before": "2021-01-01T01:00:00Z",
             "window_size": "none",
             "customer_ids": ["cccccccc-0000-4000-8000-000000000003"],
             "billable_metrics": [{"id": "11111111-1111-4111-8111-111111111111"}],
@@ -122,7 +122,7 @@ class TestCursors:
 
     async def test_other_query(self, client: Client) -> None:
         cursor = await self.first_cursor(client)
-        other = {**VALID, "ending_before": "2021-01-01T03:00:00Z"}
+        other = {**VALID, "ending_before": "2021-01-03T00:00:00Z"}
         response = await post(client, other, params={"next_page": cursor})
         assert "different query" in await error_of(response, 400)
 

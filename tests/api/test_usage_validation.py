@@ -10,8 +10,12 @@ from aiohttp.test_utils import TestClient
 from tests.api.conftest import AUTH
 from tests.helpers import ACME, API_CALLS, TOKENS
 
-H0, H2 = "2021-01-01T00:00:00Z", "2021-01-01T02:00:00Z"
-VALID: dict[str, Any] = {"starting_on": H0, "ending_before": H2, "window_size": "hour"}
+H0, DAY_END = "2021-01-01T00:00:00Z", "2021-01-02T00:00:00Z"
+VALID: dict[str, Any] = {"starting_on": H0, "ending_before": DAY_END, "window_size": "hour"}
+MIDNIGHT_RULE = (
+    "{} must be a UTC midnight (Metronome requires usage bounds on day boundaries for every "
+    "window_size; query whole days and trim the windows)"
+)
 
 
 async def error_of(response: Any, status: int) -> str:
@@ -123,24 +127,25 @@ class TestFields:
             ),
             ({"ending_before": H0}, "ending_before must be after starting_on"),
             (
-                {"starting_on": H2, "ending_before": H0},
+                {"starting_on": DAY_END, "ending_before": H0},
                 "ending_before must be after starting_on",
             ),
-            (
-                {"starting_on": "2021-01-01T00:30:00Z"},
-                "starting_on must be a whole UTC hour when window_size is hour",
+            (  # order is checked before alignment
+                {"starting_on": "2021-01-01T02:00:00Z", "ending_before": "2021-01-01T01:00:00Z"},
+                "ending_before must be after starting_on",
             ),
+            ({"starting_on": "2021-01-01T00:30:00Z"}, MIDNIGHT_RULE.format("starting_on")),
             (
                 {"ending_before": "2021-01-01T02:00:00.5Z"},
-                "ending_before must be a whole UTC hour when window_size is hour",
+                MIDNIGHT_RULE.format("ending_before"),
             ),
             (
-                {"window_size": "day"},
-                "ending_before must be a UTC midnight when window_size is day",
+                {"window_size": "day", "ending_before": "2021-01-01T02:00:00Z"},
+                MIDNIGHT_RULE.format("ending_before"),
             ),
             (
                 {"window_size": "DAY", "starting_on": "2021-01-01T00:00:00+01:00"},
-                "starting_on must be a UTC midnight when window_size is day",
+                MIDNIGHT_RULE.format("starting_on"),
             ),
             ({"customer_ids": "x"}, "customer_ids must be a list"),
             ({"customer_ids": []}, "customer_ids must have at least 1 item(s)"),
@@ -220,9 +225,10 @@ class TestFields:
         assert (await post(client, body)).status == 200
 
     async def test_null_optional_fields_mean_absent(self, client: TestClient) -> None:  # type: ignore[type-arg]
-        response = await post(client, {**VALID, "customer_ids": None, "billable_metrics": None})
+        body = {**VALID, "customer_ids": None, "billable_metrics": None}
+        response = await post(client, body, headers={"X-Emulator-Page-Size": "1000"})
         assert response.status == 200
-        assert len((await response.json())["data"]) == 20
+        assert len((await response.json())["data"]) == 2 * 5 * 24  # customers x metrics x hours
 
     async def test_two_hundred_values_allowed(self, client: TestClient) -> None:  # type: ignore[type-arg]
         values = [str(i) for i in range(200)]
@@ -236,3 +242,107 @@ class TestFields:
     async def test_uppercase_uuid_is_the_same_customer(self, client: TestClient) -> None:  # type: ignore[type-arg]
         response = await post(client, {**VALID, "customer_ids": [ACME.upper()]})
         assert {r["customer_id"] for r in (await response.json())["data"]} == {ACME}
+
+
+class TestUsageBounds:
+    """Both bounds must be UTC midnights for every window size, on /v1/usage and on
+    /v1/usage/groups alike (CONTRACT.md, "Alignment"): an hour-precise period is read by querying
+    whole days with hour windows and trimming the rows."""
+
+    ENDPOINTS = ("/v1/usage", "/v1/usage/groups")
+    WINDOW_SIZES = ("hour", "day", "none")
+    OFF_MIDNIGHT = (
+        "2021-01-01T01:00:00Z",  # a whole hour
+        "2021-01-01T00:30:00Z",
+        "2021-01-01T00:00:01Z",
+        "2021-01-01T00:00:00.5Z",  # half a second past
+        "2020-12-31T23:59:59.999999Z",  # a microsecond before
+        "2021-01-01T00:00:00+01:00",  # midnight in another zone: 23:00Z
+        "2021-01-01T00:00:00-05:00",  # 05:00Z
+    )
+
+    @staticmethod
+    def body(endpoint: str, window_size: str, start: str, end: str) -> dict[str, Any]:
+        body = {"starting_on": start, "ending_before": end, "window_size": window_size}
+        if endpoint == "/v1/usage/groups":
+            return {**body, "customer_id": ACME, "billable_metric_id": API_CALLS}
+        return {**body, "customer_ids": [ACME], "billable_metrics": [{"id": API_CALLS}]}
+
+    async def answer(
+        self,
+        client: TestClient,  # type: ignore[type-arg]
+        endpoint: str,
+        window_size: str,
+        start: str,
+        end: str,
+    ) -> Any:
+        body = self.body(endpoint, window_size, start, end)
+        return await client.post(endpoint, json=body, headers=AUTH)
+
+    @pytest.mark.parametrize("endpoint", ENDPOINTS)
+    @pytest.mark.parametrize("window_size", WINDOW_SIZES)
+    @pytest.mark.parametrize("start", OFF_MIDNIGHT)
+    async def test_starting_on_off_midnight(
+        self,
+        client: TestClient,  # type: ignore[type-arg]
+        endpoint: str,
+        window_size: str,
+        start: str,
+    ) -> None:
+        response = await self.answer(client, endpoint, window_size, start, "2021-01-03T00:00:00Z")
+        assert await error_of(response, 400) == MIDNIGHT_RULE.format("starting_on")
+
+    @pytest.mark.parametrize("endpoint", ENDPOINTS)
+    @pytest.mark.parametrize("window_size", WINDOW_SIZES)
+    @pytest.mark.parametrize("end", OFF_MIDNIGHT)
+    async def test_ending_before_off_midnight(
+        self,
+        client: TestClient,  # type: ignore[type-arg]
+        endpoint: str,
+        window_size: str,
+        end: str,
+    ) -> None:
+        response = await self.answer(client, endpoint, window_size, "2020-12-30T00:00:00Z", end)
+        assert await error_of(response, 400) == MIDNIGHT_RULE.format("ending_before")
+
+    @pytest.mark.parametrize("endpoint", ENDPOINTS)
+    @pytest.mark.parametrize("window_size", WINDOW_SIZES)
+    async def test_both_off_midnight_names_starting_on(
+        self,
+        client: TestClient,  # type: ignore[type-arg]
+        endpoint: str,
+        window_size: str,
+    ) -> None:
+        response = await self.answer(
+            client, endpoint, window_size, "2021-01-01T01:00:00Z", "2021-01-01T02:00:00Z"
+        )
+        assert await error_of(response, 400) == MIDNIGHT_RULE.format("starting_on")
+
+    @pytest.mark.parametrize("endpoint", ENDPOINTS)
+    @pytest.mark.parametrize(
+        ("window_size", "windows"), [("hour", 48), ("day", 2), ("none", 1), ("NONE", 1)]
+    )
+    @pytest.mark.parametrize(
+        ("start", "end"),
+        [
+            ("2021-01-01T00:00:00Z", "2021-01-03T00:00:00Z"),
+            ("2021-01-01T00:00:00.000Z", "2021-01-03T00:00:00+00:00"),
+            ("2021-01-01T02:00:00+02:00", "2021-01-02T19:00:00-05:00"),  # midnights, UTC
+        ],
+    )
+    async def test_midnights_accepted(
+        self,
+        client: TestClient,  # type: ignore[type-arg]
+        endpoint: str,
+        window_size: str,
+        windows: int,
+        start: str,
+        end: str,
+    ) -> None:
+        response = await self.answer(client, endpoint, window_size, start, end)
+        assert response.status == 200, await response.text()
+        page = await response.json()
+        rows = page["data"]
+        assert (len(rows), page["next_page"]) == (windows, None)
+        # t01, t02 (alias) and t03 on the first day: 3 API calls, whatever the window size.
+        assert sum(r["value"] for r in rows) == 3

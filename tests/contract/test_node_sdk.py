@@ -30,7 +30,10 @@ def node_sdk() -> Path:
 
 
 def test_node_sdk_builds_a_world_and_reads_it_back(node_sdk: Path) -> None:
-    with emulator_process("--customers", "1", "--days", "1", "--events", "10") as url:
+    # The clock pinned at the end of the two days smoke.mjs ingests into (the ingest window).
+    with emulator_process(
+        "--customers", "1", "--days", "1", "--events", "10", "--clock", "2022-03-03T00:00:00Z"
+    ) as url:
         done = subprocess.run(
             ["node", str(node_sdk), url], capture_output=True, text=True, timeout=120, check=False
         )

@@ -13,6 +13,9 @@ from tests.contract.test_sdk_usage import as_wire
 from tests.helpers import ROOT
 
 SMALL = str(ROOT / "fixtures" / "small.json")
+# The clock the emulator starts with: the day after the events these tests send, so that they are
+# inside the ingest window (at most 34 days before the clock, 24 hours after it).
+CLOCK = ("--clock", "2021-01-02T00:00:00Z")
 ACME = "aaaaaaaa-0000-4000-8000-000000000001"
 QUERY = {
     "starting_on": "2021-01-01T00:00:00Z",
@@ -39,7 +42,7 @@ class TestIngestThroughSdk:
 
     def test_sync(self) -> None:
         with (
-            emulator_process("--fixtures", SMALL) as url,
+            emulator_process("--fixtures", SMALL, *CLOCK) as url,
             Metronome(
                 base_url=url, bearer_token="sync", _strict_response_validation=True, max_retries=0
             ) as sdk,
@@ -71,7 +74,7 @@ class TestIngestThroughSdk:
                 page = sdk.v1.usage.list(**QUERY, customer_ids=[ACME])  # type: ignore[arg-type]
                 return sum([r.value or 0 async for r in page if r.billable_metric_name == "Tokens"])
 
-        with emulator_process("--fixtures", SMALL) as url:
+        with emulator_process("--fixtures", SMALL, *CLOCK) as url:
             assert asyncio.run(run(url)) == 350.5 + sum(i * 10 for i in range(24))
 
 
@@ -103,7 +106,7 @@ class TestParallelWorkers:
                     seen.append(page.data[0].value or 0)
             return seen
 
-        with emulator_process("--fixtures", SMALL) as url, ThreadPoolExecutor(2) as pool:
+        with emulator_process("--fixtures", SMALL, *CLOCK) as url, ThreadPoolExecutor(2) as pool:
             first = pool.submit(worker, url, "worker-1", 20)
             second = pool.submit(worker, url, "worker-2", 30)
             assert first.result() == [350.5 + i for i in range(1, 21)]

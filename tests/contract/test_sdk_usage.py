@@ -22,14 +22,15 @@ QUERIES: list[dict[str, Any]] = [
         "ending_before": "2024-01-04T00:00:00Z",
         "window_size": "DAY",
     },
+    # Usage bounds are UTC midnights for every window size, hour and none windows too.
     {
-        "starting_on": "2024-01-02T06:00:00Z",
-        "ending_before": "2024-01-02T18:00:00Z",
+        "starting_on": "2024-01-02T00:00:00Z",
+        "ending_before": "2024-01-03T00:00:00Z",
         "window_size": "HOUR",
     },
     {
-        "starting_on": "2024-01-01T07:31:15Z",
-        "ending_before": "2024-01-03T02:00:01Z",
+        "starting_on": "2024-01-01T00:00:00Z",
+        "ending_before": "2024-01-03T00:00:00Z",
         "window_size": "NONE",
     },
 ]
@@ -107,13 +108,14 @@ class TestSyncClient:
     def test_errors_surface_as_sdk_exceptions(self, seeded_url: str) -> None:
         with client(seeded_url, max_retries=0) as sdk, pytest.raises(BadRequestError) as caught:
             sdk.v1.usage.list(
-                starting_on="2024-01-01T00:30:00Z",
+                starting_on="2024-01-01T06:00:00Z",  # a whole hour, yet not a midnight
                 ending_before="2024-01-02T00:00:00Z",
                 window_size="HOUR",
             )
         assert caught.value.status_code == 400
         assert caught.value.body == {
-            "message": "starting_on must be a whole UTC hour when window_size is hour"
+            "message": "starting_on must be a UTC midnight (Metronome requires usage bounds on "
+            "day boundaries for every window_size; query whole days and trim the windows)"
         }
 
 

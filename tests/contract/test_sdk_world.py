@@ -29,11 +29,14 @@ from tests.helpers import ROOT
 SMALL = str(ROOT / "fixtures" / "small.json")
 UNKNOWN = "0f0f0f0f-0000-4000-8000-000000000000"
 DAY_ONE = "2022-03-01T00:00:00Z"
+# Every tenant's clock: the end of the two days the tests ingest into, so that all their events
+# are inside the ingest window (at most 34 days old, at most 24 hours ahead).
+CLOCK = "2022-03-03T00:00:00Z"
 
 
 @pytest.fixture(scope="module")
 def url() -> Iterator[str]:
-    with emulator_process("--fixtures", SMALL) as base:
+    with emulator_process("--fixtures", SMALL, "--clock", CLOCK) as base:
         yield base
 
 
@@ -73,7 +76,10 @@ class TestCustomers:
             assert created.external_id == "initech-prod"
             detail = client.v1.customers.retrieve(customer_id=created.id).data
             assert (detail.id, detail.name, detail.archived_at) == (created.id, "Initech", None)
-            assert detail.created_at.isoformat() == "2020-01-01T00:00:00+00:00"
+            # Stamped from the tenant's clock, as Metronome stamps it from its own.
+            assert detail.created_at.isoformat() == "2022-03-03T00:00:00+00:00"
+            assert detail.updated_at is not None
+            assert detail.updated_at.isoformat() == "2022-03-03T00:00:00+00:00"
             found = list(client.v1.customers.list(ingest_alias="initech-prod"))
             assert [c.id for c in found] == [created.id]
             assert [c.id for c in client.v1.customers.list(customer_ids=[created.id])] == [
@@ -140,6 +146,9 @@ class TestCustomers:
             archived = list(client.v1.customers.list(only_archived=True))
             assert customer.id in [c.id for c in archived]
             assert all(c.archived_at is not None for c in archived)
+            mine = next(c for c in archived if c.id == customer.id)
+            assert mine.archived_at is not None
+            assert mine.archived_at.isoformat() == "2022-03-03T00:00:00+00:00"  # the clock
 
     def test_aliases_set_later_pick_up_earlier_events(self, url: str) -> None:
         with sdk(url, "customers-late-alias") as client:
@@ -202,6 +211,7 @@ class TestBillableMetrics:
             assert created.id in [m.id for m in archived]
             again = client.v1.billable_metrics.retrieve(billable_metric_id=created.id).data
             assert again.archived_at is not None
+            assert again.archived_at.isoformat() == "2022-03-03T00:00:00+00:00"  # the clock
             with pytest.raises(NotFoundError) as caught:
                 client.v1.billable_metrics.retrieve(billable_metric_id=UNKNOWN)
             assert message(caught) == f"billable metric {UNKNOWN} not found"
@@ -259,11 +269,14 @@ class TestBillableMetrics:
             client.v1.billable_metrics.create(name="Bad", **body)
         assert message(caught) == expected
 
-    def test_a_new_metric_counts_events_already_stored(self, url: str) -> None:
+    def test_a_new_metric_does_not_count_events_already_stored(self, url: str) -> None:
+        """Metronome: "If usage is sent in before the billable metric is created, it isn't
+        attributed"; the events ingested after it are."""
         with sdk(url, "metrics-backfill") as client:
             customer = client.v1.customers.create(name="Early").data
-            client.v1.usage.ingest(
-                usage=[
+
+            def uploads(numbers: range) -> list[Any]:
+                return [
                     {
                         "transaction_id": f"early-{i}",
                         "customer_id": customer.id,
@@ -271,16 +284,23 @@ class TestBillableMetrics:
                         "timestamp": "2022-03-01T10:00:00Z",
                         "properties": {"mb": i},
                     }
-                    for i in range(1, 5)
+                    for i in numbers
                 ]
-            )
+
+            client.v1.usage.ingest(usage=uploads(range(1, 5)))
             metric = client.v1.billable_metrics.create(
                 name="MB",
                 aggregation_type="SUM",
                 aggregation_key="mb",
                 property_filters=[{"name": "mb", "exists": True}],
             ).data
-            assert day_one_values(client, customer.id, metric.id) == [10]
+            assert day_one_values(client, customer.id, metric.id) == [0]
+            client.v1.usage.ingest(usage=uploads(range(4, 7)))  # early-4 again: a duplicate
+            assert day_one_values(client, customer.id, metric.id) == [11]
+            found = client.v1.usage.search(transaction_ids=["early-1", "early-5"])
+            assert [
+                (e.transaction_id, [m.id for m in e.matched_billable_metrics or []]) for e in found
+            ] == [("early-1", []), ("early-5", [metric.id])]
 
 
 # --- a random world, built and read only through the SDK --------------------------------------
@@ -327,14 +347,12 @@ METRICS: list[dict[str, Any]] = [
 ]
 QUERIES: list[dict[str, Any]] = [
     {"starting_on": DAY_ONE, "ending_before": "2022-03-03T00:00:00Z", "window_size": "DAY"},
+    # Usage bounds are UTC midnights for every window size: hours across midnight are read from
+    # whole days, and a none window spans whole days.
+    {"starting_on": DAY_ONE, "ending_before": "2022-03-03T00:00:00Z", "window_size": "HOUR"},
     {
-        "starting_on": "2022-03-01T20:00:00Z",
-        "ending_before": "2022-03-02T04:00:00Z",
-        "window_size": "HOUR",
-    },
-    {
-        "starting_on": "2022-03-01T11:30:00Z",
-        "ending_before": "2022-03-02T12:00:00.500Z",
+        "starting_on": "2022-02-28T00:00:00Z",
+        "ending_before": "2022-03-04T00:00:00Z",
         "window_size": "NONE",
     },
 ]
@@ -529,7 +547,18 @@ class TestUsageGroups:
             ),
             (
                 {"starting_on": "2022-03-01T00:30:00Z"},
-                "starting_on must be a UTC midnight when window_size is day",
+                "starting_on must be a UTC midnight (Metronome requires usage bounds on day "
+                "boundaries for every window_size; query whole days and trim the windows)",
+            ),
+            (
+                {"window_size": "HOUR", "starting_on": "2022-03-01T01:00:00Z"},
+                "starting_on must be a UTC midnight (Metronome requires usage bounds on day "
+                "boundaries for every window_size; query whole days and trim the windows)",
+            ),
+            (
+                {"window_size": "NONE", "ending_before": "2022-03-02T12:00:00Z"},
+                "ending_before must be a UTC midnight (Metronome requires usage bounds on day "
+                "boundaries for every window_size; query whole days and trim the windows)",
             ),
             ({"customer_id": UNKNOWN}, f"customer_id {UNKNOWN} is not a known customer"),
         ],
@@ -591,6 +620,8 @@ class TestEventsSearch:
                 [],
             ]
             assert found[0].timestamp.isoformat() == "2022-03-01T10:00:00.250000+00:00"
+            assert found[0].processed_at is not None
+            assert found[0].processed_at.isoformat() == "2022-03-03T00:00:00+00:00"  # the clock
             assert found[0].properties == {"n": 1}
             assert len({e.id for e in found}) == 4
 
