@@ -19,8 +19,9 @@ from emulator.control import routes as control_routes
 from emulator.control.journal import JOURNALED_HEADERS, journal_body
 from emulator.errors import ApiError, Conflict, Unauthorized
 from emulator.idempotency import Answer, request_fingerprint
-from emulator.jsonio import json_response
-from emulator.keys import RESPONSES, SETTINGS, TENANT, TENANTS
+from emulator.jsonio import json_response, read_body, too_large
+from emulator.keys import BODY, RESPONSES, SETTINGS, TENANT, TENANTS
+from emulator.limits import MAX_BODY
 from emulator.openapi import openapi_document
 from emulator.response_cache import ResponseCache
 from emulator.scenario import initial_store
@@ -47,20 +48,20 @@ class ConnectionDropped(Exception):
     """An injected fault closed the connection: there is no answer to write."""
 
 
-# Large enough for a state document of a million events (POST /_emulator/state).
-_MAX_BODY = 1024 * 2**20
-
-
 def create_app(settings: Settings, tenants: Tenants | None = None) -> web.Application:
     app = web.Application(
         middlewares=[
             errors_middleware,
             auth_middleware,
             journal_middleware,
+            body_middleware,
             faults_middleware,
             idempotency_middleware,
         ],
-        client_max_size=_MAX_BODY,
+        # Each route reads at most its own limit (`read_body`); this is the largest of them.
+        client_max_size=MAX_BODY,
+        # read_body inflates gzip itself, as a stream against the route's limit.
+        handler_args={"auto_decompress": False},
     )
     app[SETTINGS] = settings
     if tenants is None:
@@ -119,7 +120,7 @@ def _http_message(request: web.Request, exc: web.HTTPException) -> str:
         allowed = ", ".join(sorted(exc.allowed_methods))
         return f"method {request.method} is not allowed on {request.path} (allowed: {allowed})"
     if isinstance(exc, web.HTTPRequestEntityTooLarge):
-        return f"request body is too large (at most {_MAX_BODY} bytes)"
+        return too_large(request)
     return exc.reason
 
 
@@ -143,12 +144,20 @@ async def auth_middleware(request: web.Request, handler: Handler) -> web.StreamR
 
 
 @web.middleware
+async def body_middleware(request: web.Request, handler: Handler) -> web.StreamResponse:
+    """Reads the body once, bounded and inflated (`read_body`), before anything else needs it."""
+    if request.match_info.http_exception is None:  # a 404 or 405 needs no body
+        await read_body(request)
+    return await handler(request)
+
+
+@web.middleware
 async def idempotency_middleware(request: web.Request, handler: Handler) -> web.StreamResponse:
     """Replays the stored answer of an `Idempotency-Key` (see `emulator/idempotency.py`)."""
     key = request.headers.get("Idempotency-Key")
     if request.method != "POST" or not key or not request.path.startswith("/v1/"):
         return await handler(request)
-    fingerprint = request_fingerprint(request.path, request.query_string, await request.read())
+    fingerprint = request_fingerprint(request.path, request.query_string, await read_body(request))
     keys = request[TENANT].idempotency
     stored = keys.get(key)
     if stored is not None:
@@ -174,7 +183,6 @@ async def journal_middleware(request: web.Request, handler: Handler) -> web.Stre
     """Records each API request of the tenant with the status it was answered with."""
     if not _is_api_call(request):
         return await handler(request)
-    body = await request.read()
     status: int | None = None  # stays None when the connection is dropped
     try:
         response = await handler(request)
@@ -197,7 +205,7 @@ async def journal_middleware(request: web.Request, handler: Handler) -> web.Stre
             request.method,
             request.path,
             dict(request.query),
-            journal_body(body),
+            journal_body(request.get(BODY, b"")),  # read below; absent when refused unread
             headers,
             status,
             int(time.time() * 1_000_000),

@@ -8,10 +8,12 @@ from emulator.response_cache import ResponseCache
 from emulator.settings import Settings
 from emulator.tenants import Tenant, Tenants
 
-__all__ = ["RESPONSES", "SETTINGS", "TENANT", "TENANTS"]
+__all__ = ["BODY", "RESPONSES", "SETTINGS", "TENANT", "TENANTS"]
 
 SETTINGS = web.AppKey("settings", Settings)
 TENANTS = web.AppKey("tenants", Tenants)
 RESPONSES = web.AppKey("responses", ResponseCache)
 # Per request: the tenant selected by the bearer token (set by the auth middleware).
 TENANT = web.RequestKey("tenant", Tenant)
+# Per request: its body, inflated and within its route's limit (`emulator.jsonio.read_body`).
+BODY = web.RequestKey("body", bytes)

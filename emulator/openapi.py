@@ -183,6 +183,8 @@ def _operation(
 ) -> dict[str, Any]:
     ok = {"description": "OK", **(_json(response) if response is not None else {})}
     responses: dict[str, Any] = {"200": ok}
+    if body is not None:  # a body over its route's limit; a Content-Encoding other than gzip
+        errors = (*errors, 413, 415)
     for status in errors:
         responses[str(status)] = {"description": "Error", **_json(_ref(ErrorBody))}
     operation: dict[str, Any] = {"summary": summary, "responses": responses}

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from aiohttp import web
 
-from emulator.jsonio import json_response, read_model
+from emulator.jsonio import json_response, read_body, read_model
 from emulator.keys import RESPONSES, SETTINGS, TENANT
 from emulator.pagination import (
     PAGE_SIZE_HEADER,
@@ -28,7 +28,7 @@ async def list_usage(request: web.Request) -> web.Response:
     cursor = request.query.get("next_page") or None  # an empty cursor is no cursor
     page_size = request.headers.get(PAGE_SIZE_HEADER)
     # Everything the answer depends on; the app's own page size does not change while it runs.
-    key = (tenant.store.version, await request.read(), cursor, page_size, tenant.page_size)
+    key = (tenant.store.version, await read_body(request), cursor, page_size, tenant.page_size)
     cache = request.app[RESPONSES]
     body = cache.get(key)
     if body is not None:

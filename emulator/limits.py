@@ -1,0 +1,50 @@
+"""Every limit on what one request may send.
+
+The emulator is shared (one sidecar, many CI jobs), so nothing a client sends may make it hold
+memory without bound. Body limits count the body as the handler sees it: after gzip inflation,
+which is done as a stream and stops as soon as the limit is passed.
+"""
+
+from __future__ import annotations
+
+__all__ = [
+    "API_BODY",
+    "CONTROL_BODY",
+    "INGEST_BODY",
+    "MAX_BODY",
+    "STATE_BODY",
+    "USAGE_BODY",
+    "KiB",
+    "MiB",
+    "body_limit",
+]
+
+KiB = 1024
+MiB = 1024 * KiB
+
+# POST /v1/ingest: 100 events (the batch cap), about 10 KiB each at most; real batches are a few
+# hundred bytes per event.
+INGEST_BODY = 1 * MiB
+# POST /v1/usage and /v1/usage/groups: a query; one naming 10,000 customer ids is about 400 KiB.
+USAGE_BODY = 1 * MiB
+# Every other body under /v1/ (customers, billable metrics, event search).
+API_BODY = 1 * MiB
+# POST /_emulator/state: a fixture document, about 255 bytes per event, so about a million events.
+STATE_BODY = 256 * MiB
+# Every other control call (/_emulator/reset options, config, faults).
+CONTROL_BODY = 1 * MiB
+# aiohttp's client_max_size: the largest of the limits above, so no route can read more.
+MAX_BODY = max(INGEST_BODY, USAGE_BODY, API_BODY, STATE_BODY, CONTROL_BODY)
+
+
+def body_limit(method: str, path: str) -> int:
+    """The most bytes the body of `method path` may have (inflated)."""
+    if path == "/v1/ingest":
+        return INGEST_BODY
+    if path in ("/v1/usage", "/v1/usage/groups"):
+        return USAGE_BODY
+    if method == "POST" and path == "/_emulator/state":
+        return STATE_BODY
+    if path.startswith("/_emulator/"):
+        return CONTROL_BODY
+    return API_BODY

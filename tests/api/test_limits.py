@@ -1,0 +1,199 @@
+"""Bounded under abuse: body limits per route, and gzip inflated as a stream."""
+
+from __future__ import annotations
+
+import asyncio
+import gzip
+import json
+import struct
+import zlib
+from collections.abc import AsyncIterator, Iterator
+from typing import Any
+
+import pytest
+from aiohttp.test_utils import TestClient
+
+from emulator.limits import (
+    API_BODY,
+    CONTROL_BODY,
+    INGEST_BODY,
+    STATE_BODY,
+    USAGE_BODY,
+    MiB,
+)
+from tests.api.conftest import AUTH
+from tests.api.test_ingest import api_calls, event
+from tests.api.test_usage_validation import VALID, error_of
+
+Client = TestClient  # type: ignore[type-arg]
+GZIP = {**AUTH, "Content-Encoding": "gzip", "Content-Type": "application/json"}
+NOT_GZIP = "request body is not valid gzip (it was sent with Content-Encoding: gzip)"
+CUT_GZIP = "request body is not valid gzip: it ends before the gzip stream does"
+
+
+def too_large(method: str, path: str, limit: int) -> str:
+    return f"request body is too large: at most {limit} bytes for {method} {path}"
+
+
+def gzip_bomb(mib: int) -> Iterator[bytes]:
+    """A valid gzip stream of `mib` MiB of zeros, in pieces, about 1 KiB of gzip per MiB. Each
+    MiB after the first is compressed after a full flush, so it is the same bytes every time: the
+    stream is made without compressing (or holding) the whole."""
+    zeros = bytes(MiB)
+    compressor = zlib.compressobj(9, zlib.DEFLATED, 16 + zlib.MAX_WBITS)
+    yield compressor.compress(zeros) + compressor.flush(zlib.Z_FULL_FLUSH)
+    block = compressor.compress(zeros) + compressor.flush(zlib.Z_FULL_FLUSH)
+    crc = zlib.crc32(zeros)
+    for _ in range(mib - 1):
+        crc = zlib.crc32(zeros, crc)
+        yield block
+    yield b"\x03\x00" + struct.pack("<II", crc, (mib * MiB) & 0xFFFFFFFF)
+
+
+async def raw(client: Client, request: bytes) -> tuple[int, Any]:
+    """Send `request` as bytes on a new connection (for what aiohttp's client will not send); the
+    status and the JSON body of the answer. The connection is closed without sending more."""
+    reader, writer = await asyncio.open_connection(client.host, client.port)
+    try:
+        writer.write(request)
+        await writer.drain()
+        head = (await reader.readuntil(b"\r\n\r\n")).decode("latin-1")
+        status = int(head.split(" ", 2)[1])
+        length = next(
+            int(line.split(":", 1)[1])
+            for line in head.split("\r\n")
+            if line.lower().startswith("content-length:")
+        )
+        body = json.loads(await reader.readexactly(length)) if length else None
+    finally:
+        writer.close()
+        await writer.wait_closed()
+    return status, body
+
+
+def head(method: str, path: str, *headers: bytes) -> bytes:
+    lines = [f"{method} {path} HTTP/1.1".encode(), b"Host: emulator", *headers]
+    return b"\r\n".join(lines) + b"\r\n\r\n"
+
+
+class TestBodyLimits:
+    """Each route refuses a body over its own limit with 413, before reading it."""
+
+    @pytest.mark.parametrize(
+        ("method", "path", "limit"),
+        [
+            ("POST", "/v1/ingest", INGEST_BODY),
+            ("POST", "/v1/usage", USAGE_BODY),
+            ("POST", "/v1/usage/groups", USAGE_BODY),
+            ("POST", "/v1/customers", API_BODY),
+            ("POST", "/v1/events/search", API_BODY),
+            ("POST", "/_emulator/state", STATE_BODY),
+            ("POST", "/_emulator/reset", CONTROL_BODY),
+            ("POST", "/_emulator/faults", CONTROL_BODY),
+            ("PATCH", "/_emulator/config", CONTROL_BODY),
+        ],
+    )
+    async def test_declared_length(
+        self, client: Client, method: str, path: str, limit: int
+    ) -> None:
+        # Only the head is sent: the answer comes without the body being read.
+        request = head(
+            method, path, b"Authorization: Bearer t", f"Content-Length: {limit + 1}".encode()
+        )
+        status, body = await raw(client, request)
+        assert (status, body) == (413, {"message": too_large(method, path, limit)})
+
+    async def test_limit_itself_is_read(self, client: Client) -> None:
+        body = b" " * (INGEST_BODY - 2) + b"[]"
+        response = await client.post("/v1/ingest", data=body, headers=AUTH)
+        assert "at least 1" in await error_of(response, 400)
+
+    async def test_chunked_body_is_counted(self, client: Client) -> None:
+        async def chunks() -> AsyncIterator[bytes]:
+            for _ in range(4):
+                yield b" " * (INGEST_BODY // 2)
+
+        response = await client.post("/v1/ingest", data=chunks(), headers=AUTH)
+        assert await error_of(response, 413) == too_large("POST", "/v1/ingest", INGEST_BODY)
+
+    async def test_unknown_path_is_a_404_first(self, client: Client) -> None:
+        request = head("POST", "/v1/nope", b"Authorization: Bearer t", b"Content-Length: 1")
+        assert await raw(client, request + b"x") == (
+            404,
+            {"message": "no such endpoint: POST /v1/nope"},
+        )
+
+
+class TestGzip:
+    """A gzip body is inflated as a stream, against its route's limit, for every route."""
+
+    async def test_bomb(self, client: Client) -> None:
+        bomb = b"".join(gzip_bomb(1000))  # 1000 MiB of zeros
+        assert len(bomb) < INGEST_BODY  # so only inflating it can tell
+        response = await client.post("/v1/ingest", data=bomb, headers=GZIP)
+        assert await error_of(response, 413) == too_large("POST", "/v1/ingest", INGEST_BODY)
+
+    async def test_bomb_without_content_length(self, client: Client) -> None:
+        async def chunks() -> AsyncIterator[bytes]:
+            for piece in gzip_bomb(1000):
+                yield piece
+
+        response = await client.post("/v1/ingest", data=chunks(), headers=GZIP)
+        assert await error_of(response, 413) == too_large("POST", "/v1/ingest", INGEST_BODY)
+
+    async def test_just_under_the_limit(self, client: Client) -> None:
+        body = json.dumps([event(1)]).encode()
+        padded = body[:-1] + b" " * (INGEST_BODY - len(body)) + b"]"
+        response = await client.post("/v1/ingest", data=gzip.compress(padded), headers=GZIP)
+        assert response.status == 200
+        assert await api_calls(client) == 4
+
+    async def test_several_members(self, client: Client) -> None:
+        body = json.dumps([event(1)]).encode()
+        members = gzip.compress(body[:10]) + gzip.compress(body[10:])
+        assert (await client.post("/v1/ingest", data=members, headers=GZIP)).status == 200
+        assert await api_calls(client) == 4
+
+    async def test_control_calls_see_the_inflated_body(self, client: Client) -> None:
+        options = {"seed": 3, "customers": 2, "days": 1, "events": 10}
+        body = gzip.compress(json.dumps(options).encode())
+        response = await client.post("/_emulator/reset", data=body, headers=GZIP)
+        assert response.status == 200, await response.text()
+        state = await (await client.get("/_emulator/state", headers=AUTH)).json()
+        assert len(state["customers"]) == 2
+
+    @pytest.mark.parametrize(
+        ("body", "message"),
+        [
+            (b'[{"not": "gzip"}]', NOT_GZIP),
+            (gzip.compress(b"[]")[:-3], CUT_GZIP),  # inside the trailer
+            (gzip.compress(b"[]" * 1000)[:20], CUT_GZIP),  # inside the data
+            (gzip.compress(b"[]") + b"trailing", NOT_GZIP),
+            (b"\x1f\x8b\x08\x00" + b"\xff" * 100, NOT_GZIP),
+        ],
+        ids=["json", "cut-trailer", "cut-data", "trailing-garbage", "bad-header"],
+    )
+    async def test_not_gzip(self, client: Client, body: bytes, message: str) -> None:
+        response = await client.post("/v1/ingest", data=body, headers=GZIP)
+        assert await error_of(response, 400) == message
+
+    async def test_empty(self, client: Client) -> None:
+        response = await client.post("/v1/ingest", data=b"", headers=GZIP)
+        assert await error_of(response, 400) == "request body is required: a JSON array"
+
+    @pytest.mark.parametrize("coding", ["br", "deflate", "zstd", "compress", "gzip, gzip"])
+    async def test_unsupported(self, client: Client, coding: str) -> None:
+        headers = {**AUTH, "Content-Encoding": coding}
+        response = await client.post("/v1/usage", data=json.dumps(VALID), headers=headers)
+        assert await error_of(response, 415) == (
+            f"Content-Encoding {coding!r} is not supported: send the body as it is, "
+            "or with Content-Encoding: gzip"
+        )
+
+    @pytest.mark.parametrize("coding", ["identity", "", "GZIP", "x-gzip"])
+    async def test_accepted_spellings(self, client: Client, coding: str) -> None:
+        body = json.dumps(VALID).encode()
+        if "gzip" in coding.lower():
+            body = gzip.compress(body)
+        headers = {**AUTH, "Content-Encoding": coding}
+        assert (await client.post("/v1/usage", data=body, headers=headers)).status == 200
