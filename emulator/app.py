@@ -16,7 +16,7 @@ from emulator.api.ingest import ingest
 from emulator.api.usage import list_usage
 from emulator.api.usage_groups import list_with_groups
 from emulator.control import routes as control_routes
-from emulator.control.journal import JOURNALED_HEADERS, journal_body
+from emulator.control.journal import JOURNALED_HEADERS
 from emulator.errors import ApiError, Conflict, Unauthorized
 from emulator.idempotency import Answer, request_fingerprint
 from emulator.jsonio import json_response, read_body, too_large
@@ -205,7 +205,7 @@ async def journal_middleware(request: web.Request, handler: Handler) -> web.Stre
             request.method,
             request.path,
             dict(request.query),
-            journal_body(request.get(BODY, b"")),  # read below; absent when refused unread
+            request.get(BODY, b""),  # read below this middleware; absent when refused unread
             headers,
             status,
             int(time.time() * 1_000_000),

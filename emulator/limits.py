@@ -1,4 +1,4 @@
-"""Every limit on what one request may send.
+"""Every limit on what one request may send, and on what the emulator keeps per tenant.
 
 The emulator is shared (one sidecar, many CI jobs), so nothing a client sends may make it hold
 memory without bound. Body limits count the body as the handler sees it: after gzip inflation,
@@ -10,7 +10,11 @@ from __future__ import annotations
 __all__ = [
     "API_BODY",
     "CONTROL_BODY",
+    "IDEMPOTENCY_BYTES",
+    "IDEMPOTENCY_KEYS",
     "INGEST_BODY",
+    "JOURNAL_BYTES",
+    "JOURNAL_ENTRY_BODY",
     "MAX_BODY",
     "STATE_BODY",
     "USAGE_BODY",
@@ -35,6 +39,19 @@ STATE_BODY = 256 * MiB
 CONTROL_BODY = 1 * MiB
 # aiohttp's client_max_size: the largest of the limits above, so no route can read more.
 MAX_BODY = max(INGEST_BODY, USAGE_BODY, API_BODY, STATE_BODY, CONTROL_BODY)
+
+# A journal entry keeps at most this much of its request's body; the rest is cut and the entry
+# says so (`body_truncated`, `body_size`).
+JOURNAL_ENTRY_BODY = 64 * KiB
+# The journal of one tenant holds at most this many bytes (besides --journal-size entries); the
+# oldest entries are dropped past it.
+JOURNAL_BYTES = 1 * MiB
+
+# Idempotency keys remembered per tenant: the newest this many...
+IDEMPOTENCY_KEYS = 10_000
+# ...and answers of at most this many bytes in all, the oldest dropped first. An answer larger
+# than this on its own is not remembered.
+IDEMPOTENCY_BYTES = 4 * MiB
 
 
 def body_limit(method: str, path: str) -> int:

@@ -72,6 +72,9 @@ class JournalEntry(BaseModel):
     path: str
     query: dict[str, str]
     body: Any
+    # Only on an entry whose body was cut (emulator/control/journal.py): true, and its whole size.
+    body_truncated: bool = False
+    body_size: Annotated[int, Field(ge=0)] | None = None
     headers: dict[str, str]
     status: int | None
     at: str

@@ -1,9 +1,11 @@
-"""Bounded under abuse: body limits per route, and gzip inflated as a stream."""
+"""Bounded under abuse: body limits per route, gzip inflated as a stream, and a journal and
+idempotency keys bounded in bytes."""
 
 from __future__ import annotations
 
 import asyncio
 import gzip
+import io
 import json
 import struct
 import zlib
@@ -13,10 +15,14 @@ from typing import Any
 import pytest
 from aiohttp.test_utils import TestClient
 
+from emulator.idempotency import Answer, IdempotencyKeys
 from emulator.limits import (
     API_BODY,
     CONTROL_BODY,
+    IDEMPOTENCY_BYTES,
     INGEST_BODY,
+    JOURNAL_BYTES,
+    JOURNAL_ENTRY_BODY,
     STATE_BODY,
     USAGE_BODY,
     MiB,
@@ -74,6 +80,12 @@ async def raw(client: Client, request: bytes) -> tuple[int, Any]:
 def head(method: str, path: str, *headers: bytes) -> bytes:
     lines = [f"{method} {path} HTTP/1.1".encode(), b"Host: emulator", *headers]
     return b"\r\n".join(lines) + b"\r\n\r\n"
+
+
+async def journal(client: Client) -> list[dict[str, Any]]:
+    response = await client.get("/_emulator/requests", headers=AUTH)
+    assert response.status == 200
+    return list((await response.json())["data"])
 
 
 class TestBodyLimits:
@@ -197,3 +209,81 @@ class TestGzip:
             body = gzip.compress(body)
         headers = {**AUTH, "Content-Encoding": coding}
         assert (await client.post("/v1/usage", data=body, headers=headers)).status == 200
+
+
+class TestJournalBounds:
+    """The journal keeps bodies as bytes, cut at 64 KiB, and at most 1 MiB per tenant."""
+
+    async def test_entry_shape(self, client: Client) -> None:
+        await client.post("/v1/usage", json=VALID, headers=AUTH)
+        (entry,) = await journal(client)
+        assert list(entry) == ["method", "path", "query", "body", "headers", "status", "at"]
+        assert entry["body"] == VALID
+
+    async def test_large_body_is_cut(self, client: Client) -> None:
+        body = json.dumps({**VALID, "padding": "x" * (100 * 1024)})
+        assert (await client.post("/v1/usage", data=body, headers=AUTH)).status == 200
+        (entry,) = await journal(client)
+        assert list(entry) == [
+            "method", "path", "query", "body", "body_truncated", "body_size", "headers", "status", "at",
+        ]  # fmt: skip
+        assert entry["body"] == body[:JOURNAL_ENTRY_BODY]  # shown as text: cut, it is not JSON
+        assert (entry["body_truncated"], entry["body_size"]) == (True, len(body))
+
+    async def test_inflated_body_is_kept(self, client: Client) -> None:
+        data = gzip.compress(json.dumps(VALID).encode())
+        await client.post("/v1/usage", data=data, headers=GZIP)
+        (entry,) = await journal(client)
+        assert entry["body"] == VALID
+
+    async def test_refused_body_is_not_kept(self, client: Client) -> None:
+        body = io.BytesIO(b" " * (INGEST_BODY + 1))
+        response = await client.post("/v1/ingest", data=body, headers=AUTH)
+        assert response.status == 413
+        (entry,) = await journal(client)
+        assert (entry["status"], entry["body"]) == (413, None)
+
+    async def test_bytes_ceiling(self, client: Client) -> None:
+        body = json.dumps({**VALID, "padding": "x" * (60 * 1024)})
+        for n in range(30):  # 30 x 60 KiB: more than the ceiling
+            await client.post("/v1/usage", data=body, headers=AUTH, params={"n": str(n)})
+        entries = await journal(client)
+        kept = [int(entry["query"]["n"]) for entry in entries]
+        assert kept == list(range(30 - len(kept), 30))  # the newest, oldest first
+        assert 10 < len(kept) < JOURNAL_BYTES // len(body) + 1
+        assert sum(len(json.dumps(entry["body"])) for entry in entries) <= JOURNAL_BYTES
+
+
+class TestIdempotencyBounds:
+    """Remembered answers are bounded in bytes per tenant, the oldest dropped first."""
+
+    def test_oldest_dropped_past_the_bytes(self) -> None:
+        keys = IdempotencyKeys(max_keys=100, max_bytes=10_000)
+        for n in range(20):
+            keys.remember(f"k{n}", Answer("f", 200, b"x" * 1000, "application/json"))
+        assert keys.bytes <= 10_000
+        remembered = [n for n in range(20) if keys.get(f"k{n}") is not None]
+        assert remembered == list(range(20 - len(remembered), 20))
+        assert len(remembered) == len(keys) >= 5
+
+    def test_oldest_dropped_past_the_keys(self) -> None:
+        keys = IdempotencyKeys(max_keys=3, max_bytes=10_000)
+        for n in range(5):
+            keys.remember(f"k{n}", Answer("f", 200, b"", "application/json"))
+        assert [n for n in range(5) if keys.get(f"k{n}")] == [2, 3, 4]
+
+    def test_answer_larger_than_the_ceiling(self) -> None:
+        keys = IdempotencyKeys(max_keys=3, max_bytes=10_000)
+        keys.remember("small", Answer("f", 200, b"x", "application/json"))
+        keys.remember("large", Answer("f", 200, b"x" * 10_000, "application/json"))
+        assert (keys.get("large"), keys.get("small") is not None) == (None, True)
+
+    async def test_large_answer_not_remembered(self, client: Client) -> None:
+        # Hour windows over 90 days for every customer and metric: a page over the ceiling.
+        body = {**VALID, "ending_before": "2021-04-01T00:00:00Z"}
+        headers = {**AUTH, "Idempotency-Key": "k", "X-Emulator-Page-Size": "100000"}
+        first = await client.post("/v1/usage", json=body, headers=headers)
+        assert first.status == 200
+        assert len(await first.read()) > IDEMPOTENCY_BYTES
+        other = await client.post("/v1/usage", json=VALID, headers=headers)
+        assert other.status == 200  # the key was left free: no 409
