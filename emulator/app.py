@@ -5,10 +5,13 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
+import zlib
 from collections.abc import Awaitable, Callable
 from http import HTTPStatus
 
 from aiohttp import web
+from aiohttp.http_exceptions import HttpProcessingError
+from aiohttp.web_protocol import RequestPayloadError
 
 from emulator.api import billable_metrics, customers
 from emulator.api.events import search_events
@@ -46,6 +49,18 @@ def _is_api_call(request: web.Request) -> bool:
 
 class ConnectionDropped(Exception):
     """An injected fault closed the connection: there is no answer to write."""
+
+
+# What aiohttp, asyncio and the standard library raise on input a client got wrong, and what the
+# client is told: each is answered 400, never 500.
+_CLIENT_ERRORS: tuple[tuple[type[Exception], str], ...] = (
+    (UnicodeError, "the request's path, query or headers have bytes that are not UTF-8"),
+    (zlib.error, "request body is not valid under its Content-Encoding"),
+    (HttpProcessingError, "request body could not be read: it is malformed"),
+    (RequestPayloadError, "request body could not be read: it is malformed or ends early"),
+    (asyncio.IncompleteReadError, "request body ends before its Content-Length says"),
+    (ConnectionResetError, "the connection was lost while the request was being read"),
+)
 
 
 def create_app(settings: Settings, tenants: Tenants | None = None) -> web.Application:
@@ -108,6 +123,9 @@ async def errors_middleware(request: web.Request, handler: Handler) -> web.Strea
         if "Allow" in exc.headers:
             response.headers["Allow"] = exc.headers["Allow"]
         return response
+    except tuple(kind for kind, _ in _CLIENT_ERRORS) as exc:
+        message = next(text for kind, text in _CLIENT_ERRORS if isinstance(exc, kind))
+        return json_response({"message": message}, 400)
     except Exception:
         log.exception("unexpected error answering %s %s", request.method, request.path)
         return json_response({"message": "internal error in the emulator (see its log)"}, 500)
@@ -132,6 +150,8 @@ async def auth_middleware(request: web.Request, handler: Handler) -> web.StreamR
     header = request.headers.get("Authorization")
     if header is None:
         raise Unauthorized("missing Authorization header: send 'Authorization: Bearer <token>'")
+    if not _is_utf8(header):
+        raise Unauthorized("Authorization header must be UTF-8 text: 'Bearer <token>'")
     scheme, _, token = header.partition(" ")
     token = token.strip()
     if scheme.lower() != "bearer" or not token:
@@ -141,6 +161,15 @@ async def auth_middleware(request: web.Request, handler: Handler) -> web.StreamR
         raise Unauthorized("this bearer token is not accepted by this emulator (see --token)")
     request[TENANT] = request.app[TENANTS].get(token)
     return await handler(request)
+
+
+def _is_utf8(text: str) -> bool:
+    """aiohttp decodes header bytes that are not UTF-8 to surrogates, which cannot be encoded."""
+    try:
+        text.encode()
+    except UnicodeEncodeError:
+        return False
+    return True
 
 
 @web.middleware

@@ -165,6 +165,8 @@ async def read_array(request: web.Request, adapter: TypeAdapter[T], items: str) 
 def json_response(payload: Any, status: int = 200) -> web.Response:
     try:
         body = orjson.dumps(payload)
-    except orjson.JSONEncodeError:  # an integer beyond 64 bits in stored properties
-        body = json.dumps(payload, separators=(",", ":"), ensure_ascii=False).encode()
+    except orjson.JSONEncodeError:  # an integer beyond 64 bits, or text that is not UTF-8
+        # A header or path with bytes that are not UTF-8 arrives with surrogates: shown as "?".
+        text = json.dumps(payload, separators=(",", ":"), ensure_ascii=False)
+        body = text.encode(errors="replace")
     return web.Response(body=body, status=status, content_type="application/json")

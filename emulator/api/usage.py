@@ -11,7 +11,9 @@ from aiohttp import web
 from emulator.jsonio import json_response, read_body, read_model
 from emulator.keys import RESPONSES, SETTINGS, TENANT
 from emulator.pagination import (
+    INDEX,
     PAGE_SIZE_HEADER,
+    TEXT,
     decode_cursor,
     encode_cursor,
     fingerprint,
@@ -21,6 +23,8 @@ from emulator.store.usage import UsageScope, usage_page
 from emulator.wire import UsageQuery
 
 __all__ = ["list_usage"]
+
+_CURSOR = (TEXT, TEXT, INDEX)  # the next row's customer id, metric id and window index
 
 
 async def list_usage(request: web.Request) -> web.Response:
@@ -39,7 +43,7 @@ async def list_usage(request: web.Request) -> web.Response:
     query_fingerprint = fingerprint(_normalised(query))
     position = None
     if cursor is not None:
-        customer_id, metric_id, window = decode_cursor(cursor, query_fingerprint)
+        customer_id, metric_id, window = decode_cursor(cursor, query_fingerprint, _CURSOR)
         position = (customer_id, metric_id, window)
     limit = page_size_from_header(page_size) or tenant.page_size or request.app[SETTINGS].page_size
     rows, following = usage_page(tenant.store, scope, position, limit)

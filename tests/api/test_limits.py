@@ -1,9 +1,10 @@
-"""Bounded under abuse: body limits per route, gzip inflated as a stream, and a journal and
-idempotency keys bounded in bytes."""
+"""Bounded under abuse: body limits per route, gzip inflated as a stream, a journal and
+idempotency keys bounded in bytes, and a 4xx with a message (never a 5xx) for hostile input."""
 
 from __future__ import annotations
 
 import asyncio
+import base64
 import gzip
 import io
 import json
@@ -13,8 +14,12 @@ from collections.abc import AsyncIterator, Iterator
 from typing import Any
 
 import pytest
+from aiohttp import web
+from aiohttp.http_exceptions import BadHttpMessage, ContentEncodingError
 from aiohttp.test_utils import TestClient
+from aiohttp.web_protocol import RequestPayloadError
 
+from emulator.app import errors_middleware
 from emulator.idempotency import Answer, IdempotencyKeys
 from emulator.limits import (
     API_BODY,
@@ -27,9 +32,11 @@ from emulator.limits import (
     USAGE_BODY,
     MiB,
 )
+from emulator.pagination import _mac, _seal, encode_cursor
 from tests.api.conftest import AUTH
 from tests.api.test_ingest import api_calls, event
 from tests.api.test_usage_validation import VALID, error_of
+from tests.helpers import ACME, API_CALLS
 
 Client = TestClient  # type: ignore[type-arg]
 GZIP = {**AUTH, "Content-Encoding": "gzip", "Content-Type": "application/json"}
@@ -287,3 +294,208 @@ class TestIdempotencyBounds:
         assert len(await first.read()) > IDEMPOTENCY_BYTES
         other = await client.post("/v1/usage", json=VALID, headers=headers)
         assert other.status == 200  # the key was left free: no 409
+
+
+BAD_CURSOR = "next_page is not a valid cursor (malformed or altered)"
+
+
+def payload_of(cursor: str) -> list[Any]:
+    encoded = cursor.split(".")[0]
+    return list(json.loads(base64.urlsafe_b64decode(encoded + "=" * (-len(encoded) % 4))))
+
+
+GROUPS = {
+    "customer_id": ACME,
+    "billable_metric_id": API_CALLS,
+    "window_size": "day",
+    "starting_on": "2021-01-01T00:00:00Z",
+    "ending_before": "2021-01-03T00:00:00Z",
+}
+# Cursors sealed with a valid MAC, for any query, whose payload is not a cursor at all.
+NOT_A_POSITION = [
+    _seal(b"not json"),
+    _seal(b'{"a": 1}'),
+    _seal(b'"text"'),
+    _seal(b"[]"),
+    "a." + _mac(b"a"),  # base64 of a length no base64 has
+    "€." + _mac("€".encode()),
+]
+
+
+class TestCursorShapes:
+    """A cursor with a valid MAC but not in the shape its endpoint issues is a 400, never a 500."""
+
+    async def cursor(self, client: Client, path: str, body: Any, **params: str) -> str:
+        response = await client.post(path, json=body, headers=AUTH, params=params)
+        assert response.status == 200, await response.text()
+        return str((await response.json())["next_page"])
+
+    @pytest.mark.parametrize(
+        "position",
+        [
+            [],
+            [ACME, API_CALLS],
+            [ACME, API_CALLS, 0, 0],
+            [ACME, API_CALLS, -1],
+            [ACME, API_CALLS, True],
+            [ACME, API_CALLS, 1.5],
+            [ACME, API_CALLS, "1"],
+            [1, API_CALLS, 0],
+            [ACME, None, 0],
+            [ACME, [API_CALLS], 0],
+        ],
+    )
+    async def test_usage(self, client: Client, position: list[Any]) -> None:
+        headers = {**AUTH, "X-Emulator-Page-Size": "1"}
+        first = await client.post("/v1/usage", json=VALID, headers=headers)
+        query = payload_of((await first.json())["next_page"])[-1]
+        params = {"next_page": encode_cursor(position, query)}
+        response = await client.post("/v1/usage", json=VALID, headers=headers, params=params)
+        assert await error_of(response, 400) == BAD_CURSOR
+
+    async def test_usage_sealed_in_shape(self, client: Client) -> None:
+        headers = {**AUTH, "X-Emulator-Page-Size": "1"}
+        first = await client.post("/v1/usage", json=VALID, headers=headers)
+        query = payload_of((await first.json())["next_page"])[-1]
+        params = {"next_page": encode_cursor([ACME, API_CALLS, 1], query)}
+        response = await client.post("/v1/usage", json=VALID, headers=headers, params=params)
+        assert response.status == 200
+
+    @pytest.mark.parametrize("cursor", NOT_A_POSITION)
+    async def test_not_a_position(self, client: Client, cursor: str) -> None:
+        for path, body in (("/v1/usage", VALID), ("/v1/usage/groups", GROUPS)):
+            response = await client.post(
+                path, json=body, headers=AUTH, params={"next_page": cursor}
+            )
+            assert await error_of(response, 400) == BAD_CURSOR
+        response = await client.get("/v1/customers", headers=AUTH, params={"next_page": cursor})
+        assert await error_of(response, 400) == BAD_CURSOR
+
+    @pytest.mark.parametrize(
+        ("group_key", "position"),
+        [
+            (["region"], [0, ["us"]]),
+            (["region"], [0, None]),
+            (["region"], [-1, "us"]),
+            (["region"], [True, "us"]),
+            (["region"], [0, 5]),
+            (["region"], [0]),
+            (None, [0, "us"]),  # no group key: the position holds no group value
+            (None, [0, ["us"]]),
+            (None, [1.0, None]),
+        ],
+    )
+    async def test_usage_groups(
+        self, client: Client, group_key: list[str] | None, position: list[Any]
+    ) -> None:
+        body = {**GROUPS, "group_key": group_key} if group_key else GROUPS
+        query = payload_of(await self.cursor(client, "/v1/usage/groups", body, limit="1"))[-1]
+        params = {"next_page": encode_cursor(position, query), "limit": "1"}
+        response = await client.post("/v1/usage/groups", json=body, headers=AUTH, params=params)
+        assert await error_of(response, 400) == BAD_CURSOR
+
+    @pytest.mark.parametrize("position", [[-1], [True], ["1"], [1.0], [1, 2], [None]])
+    async def test_listing(self, client: Client, position: list[Any]) -> None:
+        first = await client.get("/v1/customers", headers=AUTH, params={"limit": "1"})
+        query = payload_of((await first.json())["next_page"])[-1]
+        params = {"next_page": encode_cursor(position, query), "limit": "1"}
+        response = await client.get("/v1/customers", headers=AUTH, params=params)
+        assert await error_of(response, 400) == BAD_CURSOR
+
+
+class TestClientErrors:
+    """What aiohttp or the standard library raise on bad input is a 4xx with a message."""
+
+    @pytest.mark.parametrize(
+        "auth",
+        [b"Bearer \xff\xfe", b"Bearer caf\xe9", b"Bearer \x80", b"\xffBearer t"],
+    )
+    async def test_authorization_not_utf8(self, client: Client, auth: bytes) -> None:
+        request = head("GET", "/v1/customers", b"Authorization: " + auth)
+        assert await raw(client, request) == (
+            401,
+            {"message": "Authorization header must be UTF-8 text: 'Bearer <token>'"},
+        )
+
+    async def test_authorization_utf8(self, client: Client) -> None:
+        request = head("GET", "/v1/customers", "Authorization: Bearer café".encode())
+        status, _ = await raw(client, request)
+        assert status == 200
+
+    async def test_journaled_header_not_utf8(self, client: Client) -> None:
+        request = head(
+            "GET",
+            "/v1/customers",
+            b"Authorization: " + AUTH["Authorization"].encode(),
+            b"User-Agent: bot\xff",
+        )
+        assert (await raw(client, request))[0] == 200
+        (entry,) = await journal(client)
+        assert entry["headers"]["User-Agent"] == "bot?"
+
+    async def test_other_headers_not_utf8(self, client: Client) -> None:
+        token = b"Authorization: " + AUTH["Authorization"].encode()
+        body = json.dumps(VALID).encode()
+        length = f"Content-Length: {len(body)}".encode()
+        page_size = head("POST", "/v1/usage", token, length, b"X-Emulator-Page-Size: \xff")
+        assert (await raw(client, page_size + body))[0] == 400
+        encoding = head("POST", "/v1/usage", token, length, b"Content-Encoding: \xff")
+        assert (await raw(client, encoding + body))[0] == 415
+        key = head("POST", "/v1/usage", token, length, b"Idempotency-Key: \xff")
+        assert (await raw(client, key + body))[0] == 200
+        assert (await raw(client, key + body))[0] == 200  # replayed
+
+    @pytest.mark.parametrize(
+        ("exc", "status", "message"),
+        [
+            (
+                web.HTTPRequestEntityTooLarge(max_size=1, actual_size=2),
+                413,
+                too_large("POST", "/v1/ingest", INGEST_BODY),
+            ),
+            (web.HTTPBadRequest(), 400, "Bad Request"),
+            (
+                ContentEncodingError("gzip"),
+                400,
+                "request body could not be read: it is malformed",
+            ),
+            (BadHttpMessage("bad"), 400, "request body could not be read: it is malformed"),
+            (zlib.error("bad"), 400, "request body is not valid under its Content-Encoding"),
+            (
+                UnicodeDecodeError("utf-8", b"\xff", 0, 1, "invalid start byte"),
+                400,
+                "the request's path, query or headers have bytes that are not UTF-8",
+            ),
+            (
+                UnicodeEncodeError("utf-8", "\udcff", 0, 1, "surrogates not allowed"),
+                400,
+                "the request's path, query or headers have bytes that are not UTF-8",
+            ),
+            (
+                asyncio.IncompleteReadError(b"", 10),
+                400,
+                "request body ends before its Content-Length says",
+            ),
+            (
+                RequestPayloadError("Not enough data to satisfy content length header."),
+                400,
+                "request body could not be read: it is malformed or ends early",
+            ),
+            (
+                ConnectionResetError("Connection lost"),
+                400,
+                "the connection was lost while the request was being read",
+            ),
+        ],
+    )
+    async def test_mapped(
+        self, aiohttp_client: Any, exc: BaseException, status: int, message: str
+    ) -> None:
+        async def handler(_: web.Request) -> web.Response:
+            raise exc
+
+        app = web.Application(middlewares=[errors_middleware])
+        app.router.add_post("/v1/ingest", handler)
+        client = await aiohttp_client(app)
+        response = await client.post("/v1/ingest")
+        assert await error_of(response, status) == message
