@@ -2,7 +2,8 @@
 
 The emulator is shared (one sidecar, many CI jobs), so nothing a client sends may make it hold
 memory without bound. Body limits count the body as the handler sees it: after gzip inflation,
-which is done as a stream and stops as soon as the limit is passed.
+which is done as a stream and stops as soon as the limit is passed. The README's "Limits" section
+lists the same numbers.
 """
 
 from __future__ import annotations
