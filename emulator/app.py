@@ -4,10 +4,13 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import zlib
 from collections.abc import Awaitable, Callable
 from http import HTTPStatus
 
 from aiohttp import web
+from aiohttp.http_exceptions import HttpProcessingError
+from aiohttp.web_protocol import RequestPayloadError
 
 from emulator.api import billable_metrics, customers
 from emulator.api.events import search_events
@@ -15,11 +18,12 @@ from emulator.api.ingest import ingest
 from emulator.api.usage import list_usage
 from emulator.api.usage_groups import list_with_groups
 from emulator.control import routes as control_routes
-from emulator.control.journal import JOURNALED_HEADERS, journal_body
+from emulator.control.journal import JOURNALED_HEADERS
 from emulator.errors import ApiError, Conflict, Unauthorized
 from emulator.idempotency import Answer, request_fingerprint
-from emulator.jsonio import json_response
-from emulator.keys import BASE_IDENTITY, RESPONSES, SETTINGS, TENANT, TENANTS, TOKEN
+from emulator.jsonio import json_response, read_body, too_large
+from emulator.keys import BASE_IDENTITY, BODY, RESPONSES, SETTINGS, TENANT, TENANTS, TOKEN
+from emulator.limits import MAX_BODY
 from emulator.openapi import openapi_document
 from emulator.response_cache import ResponseCache
 from emulator.scenario import base_identity, initial_state
@@ -46,8 +50,16 @@ class ConnectionDropped(Exception):
     """An injected fault closed the connection: there is no answer to write."""
 
 
-# Large enough for a state document of a million events (POST /_emulator/state).
-_MAX_BODY = 1024 * 2**20
+# What aiohttp, asyncio and the standard library raise on input a client got wrong, and what the
+# client is told: each is answered 400, never 500.
+_CLIENT_ERRORS: tuple[tuple[type[Exception], str], ...] = (
+    (UnicodeError, "the request's path, query or headers have bytes that are not UTF-8"),
+    (zlib.error, "request body is not valid under its Content-Encoding"),
+    (HttpProcessingError, "request body could not be read: it is malformed"),
+    (RequestPayloadError, "request body could not be read: it is malformed or ends early"),
+    (asyncio.IncompleteReadError, "request body ends before its Content-Length says"),
+    (ConnectionResetError, "the connection was lost while the request was being read"),
+)
 
 
 def create_app(settings: Settings, tenants: Tenants | None = None) -> web.Application:
@@ -56,10 +68,14 @@ def create_app(settings: Settings, tenants: Tenants | None = None) -> web.Applic
             errors_middleware,
             auth_middleware,
             journal_middleware,
+            body_middleware,
             faults_middleware,
             idempotency_middleware,
         ],
-        client_max_size=_MAX_BODY,
+        # Each route reads at most its own limit (`read_body`); this is the largest of them.
+        client_max_size=MAX_BODY,
+        # read_body inflates gzip itself, as a stream against the route's limit.
+        handler_args={"auto_decompress": False},
     )
     app[SETTINGS] = settings
     app[BASE_IDENTITY] = base_identity(settings)
@@ -109,6 +125,9 @@ async def errors_middleware(request: web.Request, handler: Handler) -> web.Strea
         if "Allow" in exc.headers:
             response.headers["Allow"] = exc.headers["Allow"]
         return response
+    except tuple(kind for kind, _ in _CLIENT_ERRORS) as exc:
+        message = next(text for kind, text in _CLIENT_ERRORS if isinstance(exc, kind))
+        return json_response({"message": message}, 400)
     except Exception:
         log.exception("unexpected error answering %s %s", request.method, request.path)
         return json_response({"message": "internal error in the emulator (see its log)"}, 500)
@@ -121,7 +140,7 @@ def _http_message(request: web.Request, exc: web.HTTPException) -> str:
         allowed = ", ".join(sorted(exc.allowed_methods))
         return f"method {request.method} is not allowed on {request.path} (allowed: {allowed})"
     if isinstance(exc, web.HTTPRequestEntityTooLarge):
-        return f"request body is too large (at most {_MAX_BODY} bytes)"
+        return too_large(request)
     return exc.reason
 
 
@@ -133,6 +152,8 @@ async def auth_middleware(request: web.Request, handler: Handler) -> web.StreamR
     header = request.headers.get("Authorization")
     if header is None:
         raise Unauthorized("missing Authorization header: send 'Authorization: Bearer <token>'")
+    if not _is_utf8(header):
+        raise Unauthorized("Authorization header must be UTF-8 text: 'Bearer <token>'")
     scheme, _, token = header.partition(" ")
     token = token.strip()
     if scheme.lower() != "bearer" or not token:
@@ -145,13 +166,30 @@ async def auth_middleware(request: web.Request, handler: Handler) -> web.StreamR
     return await handler(request)
 
 
+def _is_utf8(text: str) -> bool:
+    """aiohttp decodes header bytes that are not UTF-8 to surrogates, which cannot be encoded."""
+    try:
+        text.encode()
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
+@web.middleware
+async def body_middleware(request: web.Request, handler: Handler) -> web.StreamResponse:
+    """Reads the body once, bounded and inflated (`read_body`), before anything else needs it."""
+    if request.match_info.http_exception is None:  # a 404 or 405 needs no body
+        await read_body(request)
+    return await handler(request)
+
+
 @web.middleware
 async def idempotency_middleware(request: web.Request, handler: Handler) -> web.StreamResponse:
     """Replays the stored answer of an `Idempotency-Key` (see `emulator/idempotency.py`)."""
     key = request.headers.get("Idempotency-Key")
     if request.method != "POST" or not key or not request.path.startswith("/v1/"):
         return await handler(request)
-    fingerprint = request_fingerprint(request.path, request.query_string, await request.read())
+    fingerprint = request_fingerprint(request.path, request.query_string, await read_body(request))
     keys = request[TENANT].idempotency
     stored = keys.get(key)
     if stored is not None:
@@ -177,7 +215,6 @@ async def journal_middleware(request: web.Request, handler: Handler) -> web.Stre
     """Records each API request of the tenant with the status it was answered with."""
     if not _is_api_call(request):
         return await handler(request)
-    body = await request.read()
     status: int | None = None  # stays None when the connection is dropped
     try:
         response = await handler(request)
@@ -200,7 +237,7 @@ async def journal_middleware(request: web.Request, handler: Handler) -> web.Stre
             request.method,
             request.path,
             dict(request.query),
-            journal_body(body),
+            request.get(BODY, b""),  # read below this middleware; absent when refused unread
             headers,
             status,
             request[TENANT].clock.now(),

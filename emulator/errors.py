@@ -16,7 +16,9 @@ __all__ = [
     "BadRequest",
     "Conflict",
     "NotFound",
+    "PayloadTooLarge",
     "Unauthorized",
+    "UnsupportedMediaType",
     "field_path",
     "message_for",
 ]
@@ -44,6 +46,14 @@ class NotFound(ApiError):
 
 class Conflict(ApiError):
     status = 409
+
+
+class PayloadTooLarge(ApiError):
+    status = 413
+
+
+class UnsupportedMediaType(ApiError):
+    status = 415
 
 
 def field_path(loc: Sequence[int | str]) -> str:

@@ -81,6 +81,9 @@ class JournalEntry(BaseModel):
     path: str
     query: dict[str, str]
     body: Any
+    # Only on an entry whose body was cut (emulator/control/journal.py): true, and its whole size.
+    body_truncated: bool = False
+    body_size: Annotated[int, Field(ge=0)] | None = None
     headers: dict[str, str]
     status: int | None
     at: str
@@ -192,6 +195,8 @@ def _operation(
 ) -> dict[str, Any]:
     ok = {"description": "OK", **(_json(response) if response is not None else {})}
     responses: dict[str, Any] = {"200": ok}
+    if body is not None:  # a body over its route's limit; a Content-Encoding other than gzip
+        errors = (*errors, 413, 415)
     for status in errors:
         responses[str(status)] = {"description": "Error", **_json(_ref(ErrorBody))}
     operation: dict[str, Any] = {"summary": summary, "responses": responses}

@@ -10,13 +10,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from emulator.errors import BadRequest
+from emulator.limits import MAX_WINDOWS
 from emulator.timestamps import US_PER_DAY, US_PER_HOUR
 
-__all__ = ["MAX_WINDOWS", "Windows"]
+__all__ = ["Windows"]
 
 _SIZES = {"hour": US_PER_HOUR, "day": US_PER_DAY}
-# Windows in one query: hour windows over 416 days, day windows over 27 years.
-MAX_WINDOWS = 10_000
 
 
 @dataclass(frozen=True, slots=True)

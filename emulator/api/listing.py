@@ -11,7 +11,7 @@ from aiohttp import web
 from pydantic import TypeAdapter, ValidationError
 
 from emulator.errors import BadRequest
-from emulator.pagination import decode_cursor, encode_cursor, fingerprint
+from emulator.pagination import INDEX, decode_cursor, encode_cursor, fingerprint
 from emulator.wire import Uuid
 
 __all__ = [
@@ -75,9 +75,7 @@ def cursor_page(
     cursor = request.query.get("next_page") or None
     start = 0
     if cursor is not None:
-        position = decode_cursor(cursor, query)
-        if len(position) != 1 or not isinstance(position[0], int):
-            raise BadRequest("next_page is not a valid cursor (malformed or altered)")
+        position = decode_cursor(cursor, query, (INDEX,))
         start = bisect_left([seq for seq, _ in items], position[0])
     page = items[start : start + limit]
     following = items[start + limit] if start + limit < len(items) else None

@@ -12,11 +12,13 @@ from contextlib import aclosing
 import orjson
 from aiohttp import web
 
-from emulator.jsonio import read_model
+from emulator.jsonio import read_body, read_model
 from emulator.keys import RESPONSES, SETTINGS, TENANT
 from emulator.pacing import paced
 from emulator.pagination import (
+    INDEX,
     PAGE_SIZE_HEADER,
+    TEXT,
     decode_cursor,
     encode_cursor,
     fingerprint,
@@ -27,6 +29,8 @@ from emulator.wire import UsageQuery
 
 __all__ = ["list_usage"]
 
+_CURSOR = (TEXT, TEXT, INDEX)  # the next row's customer id, metric id and window index
+
 
 async def list_usage(request: web.Request) -> web.Response:
     tenant = request[TENANT]
@@ -34,7 +38,7 @@ async def list_usage(request: web.Request) -> web.Response:
     page_size = request.headers.get(PAGE_SIZE_HEADER)
     # Everything the answer depends on; the app's own page size does not change while it runs.
     version = tenant.store.version
-    key = (version, await request.read(), cursor, page_size, tenant.page_size)
+    key = (version, await read_body(request), cursor, page_size, tenant.page_size)
     cache = request.app[RESPONSES]
     body = cache.get(key)
     if body is not None:
@@ -45,7 +49,7 @@ async def list_usage(request: web.Request) -> web.Response:
     query_fingerprint = fingerprint(_normalised(query))
     position = None
     if cursor is not None:
-        customer_id, metric_id, window = decode_cursor(cursor, query_fingerprint)
+        customer_id, metric_id, window = decode_cursor(cursor, query_fingerprint, _CURSOR)
         position = (customer_id, metric_id, window)
     limit = page_size_from_header(page_size) or tenant.page_size or request.app[SETTINGS].page_size
     scope.check_page(limit)

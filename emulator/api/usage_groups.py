@@ -15,7 +15,7 @@ from emulator.api.listing import query_limit
 from emulator.errors import BadRequest
 from emulator.jsonio import json_response, read_model
 from emulator.keys import TENANT
-from emulator.pagination import decode_cursor, encode_cursor, fingerprint
+from emulator.pagination import INDEX, NULL, TEXT, decode_cursor, encode_cursor, fingerprint, texts
 from emulator.store.matching import Matcher
 from emulator.store.usage import GroupPosition, MetricScope, group_rows
 from emulator.store.values import GroupKey, GroupValue
@@ -49,7 +49,7 @@ async def list_with_groups(request: web.Request) -> web.Response:
     key, keep = _grouping(query, matcher)
     limit = query_limit(request)
     query_fingerprint = fingerprint(query.model_dump(mode="json"))
-    position = _position(request.query.get("next_page") or None, query_fingerprint)
+    position = _position(request.query.get("next_page") or None, query_fingerprint, key)
     scope = MetricScope(matcher, key, None, value_limit=None)
     rows, following = group_rows(store, query.customer_id, scope, windows, keep, position, limit)
     next_page = None
@@ -98,11 +98,13 @@ def _names(matcher: Matcher) -> str:
     return "; ".join(f"[{key}]" for key in keys) or "none: the metric has no group keys"
 
 
-def _position(cursor: str | None, query_fingerprint: str) -> GroupPosition | None:
+def _position(
+    cursor: str | None, query_fingerprint: str, key: GroupKey | None
+) -> GroupPosition | None:
     if cursor is None:
         return None
-    position = decode_cursor(cursor, query_fingerprint)
-    window, value = position[0], position[1]
+    group = NULL if key is None else TEXT if isinstance(key, str) else texts(len(key))
+    window, value = decode_cursor(cursor, query_fingerprint, (INDEX, group))
     return int(window), tuple(value) if isinstance(value, list) else value
 
 

@@ -11,8 +11,9 @@ from emulator import __version__
 from emulator.control.faults import Fault
 from emulator.documents import load_document, stream_document
 from emulator.errors import ApiError, BadRequest
-from emulator.jsonio import json_response, parse_model, read_model
+from emulator.jsonio import json_response, parse_model, read_body, read_model
 from emulator.keys import BASE_IDENTITY, SETTINGS, TENANT, TENANTS, TOKEN
+from emulator.limits import RESET_CUSTOMERS, RESET_DAYS, RESET_EVENTS
 from emulator.pagination import MAX_PAGE_SIZE
 from emulator.seed import generate
 from emulator.statefile import StateFileError, write_state_file
@@ -35,9 +36,9 @@ class ResetOptions(WireModel):
     from the seed, the others taking the command line's values."""
 
     seed: int | None = None
-    customers: int | None = Field(default=None, ge=0, le=10_000)
-    days: int | None = Field(default=None, ge=0, le=3660)
-    events: int | None = Field(default=None, ge=0, le=1_000_000)
+    customers: int | None = Field(default=None, ge=0, le=RESET_CUSTOMERS)
+    days: int | None = Field(default=None, ge=0, le=RESET_DAYS)
+    events: int | None = Field(default=None, ge=0, le=RESET_EVENTS)
 
 
 class ClockChange(WireModel):
@@ -104,7 +105,7 @@ def _summary(store: Store) -> dict[str, int]:
 
 async def post_state(request: web.Request) -> web.Response:
     """Replace this tenant's state with the posted fixture document."""
-    loaded = await asyncio.to_thread(load_document, await request.read())
+    loaded = await asyncio.to_thread(load_document, await read_body(request))
     tenant = request[TENANT]
     tenant.replace(loaded.store)
     tenant.clock.set(loaded.clock if loaded.clock_given else request.app[TENANTS].start_clock)
@@ -115,7 +116,7 @@ async def reset(request: web.Request) -> web.Response:
     """Back to the shared seeded (or fixture) state and the start clock, or a scenario generated
     from the options."""
     tenant = request[TENANT]
-    body = await request.read()
+    body = await read_body(request)
     options = parse_model(body, ResetOptions) if body.strip() else ResetOptions()
     if options.model_fields_set:
         settings = request.app[SETTINGS]

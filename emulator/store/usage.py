@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from emulator.errors import BadRequest
+from emulator.limits import MAX_PAGE_NUMBERS
 from emulator.store.matching import Matcher
 from emulator.store.rollups import Rollup
 from emulator.store.store import Store
@@ -24,7 +25,6 @@ from emulator.wire import UsageQuery
 
 __all__ = [
     "MAX_GROUP_VALUES",
-    "MAX_PAGE_NUMBERS",
     "GroupPosition",
     "MetricScope",
     "Position",
@@ -36,8 +36,6 @@ __all__ = [
 ]
 
 MAX_GROUP_VALUES = 200
-# Numbers in one page, rows x (1 + group values): about a second of work, in slices.
-MAX_PAGE_NUMBERS = 1_000_000
 # Where the next row starts: (customer id, billable metric id, window index).
 Position = tuple[str, str, int]
 _INT64 = 2**63
