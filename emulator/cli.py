@@ -16,6 +16,7 @@ from aiohttp import web
 from emulator import __version__
 from emulator.app import create_app
 from emulator.keys import TENANTS
+from emulator.limits import RESET_EVENTS
 from emulator.scenario import FixtureError
 from emulator.settings import Settings
 from emulator.statefile import StateFileError
@@ -129,6 +130,14 @@ _OPTIONS: list[tuple[str, str, Callable[[str], Any], Any, str]] = [
         "standard error and counted in /_emulator/health) and starts afresh. 0: no limit",
     ),
     (
+        "--reset-max-events",
+        "EMULATOR_RESET_MAX_EVENTS",
+        _positive,
+        DEFAULTS.reset_max_events,
+        "the most events POST /_emulator/reset may generate for one token (at most 1,000,000: "
+        "about 400 MB and 10 s each)",
+    ),
+    (
         "--response-cache-mb",
         "EMULATOR_RESPONSE_CACHE_MB",
         _positive,
@@ -202,6 +211,7 @@ def settings_from(argv: Sequence[str] | None = None) -> Settings:
         response_cache_mb=args.response_cache_mb,
         clock=args.clock,
         max_tenants=args.max_tenants,
+        reset_max_events=min(args.reset_max_events, RESET_EVENTS),
     )
 
 

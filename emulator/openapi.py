@@ -192,6 +192,7 @@ def _operation(
     errors: tuple[int, ...] = (400, 401),
     secure: bool = True,
     parameters: list[dict[str, Any]] | None = None,
+    body_required: bool = True,
 ) -> dict[str, Any]:
     ok = {"description": "OK", **(_json(response) if response is not None else {})}
     responses: dict[str, Any] = {"200": ok}
@@ -201,7 +202,7 @@ def _operation(
         responses[str(status)] = {"description": "Error", **_json(_ref(ErrorBody))}
     operation: dict[str, Any] = {"summary": summary, "responses": responses}
     if body is not None:
-        operation["requestBody"] = {"required": True, **_json(body)}
+        operation["requestBody"] = {"required": body_required, **_json(body)}
     if parameters:
         operation["parameters"] = parameters
     operation["security"] = [{"bearer": []}] if secure else []
@@ -322,7 +323,10 @@ def openapi_document() -> dict[str, Any]:
             ),
         },
         "/_emulator/reset": {
-            "post": _operation("Reset this token's state", _ref(StateSummary), _ref(ResetOptions))
+            "post": _operation(
+                "Reset this token's state", _ref(StateSummary), _ref(ResetOptions),
+                body_required=False,  # no body: back to the shared seeded state
+            )
         },
         "/_emulator/clock": {
             "get": _operation("This token's clock", _ref(Clock), errors=(401,)),

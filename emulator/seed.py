@@ -181,6 +181,7 @@ class _Generator:
         self.n_customers = customers
         self.days = days
         self.n_events = events
+        self.slugs: set[str] = set()  # of the customers' aliases so far
 
     def uuid(self) -> str:
         """A version 4 UUID from the seeded generator: what `uuid.UUID(int=n, version=4)` gives,
@@ -200,6 +201,9 @@ class _Generator:
         rng, fake = self.rng, self.fake
         name = fake.unique.company()
         slug = "".join(ch for ch in name.lower() if ch.isalnum())[:20] or f"customer{index}"
+        if slug in self.slugs:  # two names alike in their first 20 letters: aliases stay unique
+            slug = f"{slug}{index}"
+        self.slugs.add(slug)
         aliases = [f"billing@{slug}.example", f"{slug}-prod"][: rng.randrange(3)]
         created = SCENARIO_START - rng.randrange(30, 400) * US_PER_DAY
         # The third customer is archived: left out of queries unless named.

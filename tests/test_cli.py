@@ -26,6 +26,7 @@ class TestSettings:
             "EMULATOR_TOKENS",
             "EMULATOR_CLOCK",
             "EMULATOR_MAX_TENANTS",
+            "EMULATOR_RESET_MAX_EVENTS",
         ):
             monkeypatch.delenv(name, raising=False)
         settings = settings_from([])
@@ -37,6 +38,7 @@ class TestSettings:
         )
         assert settings.tokens == ()
         assert (settings.clock, settings.max_tenants) == (None, 10_000)  # None: the wall clock
+        assert settings.reset_max_events == 1_000_000
 
     def test_environment(self, monkeypatch: pytest.MonkeyPatch) -> None:
         env = {
@@ -51,6 +53,7 @@ class TestSettings:
             "EMULATOR_TOKENS": "a,b c",
             "EMULATOR_CLOCK": "2024-03-02T01:00:00+01:00",
             "EMULATOR_MAX_TENANTS": "7",
+            "EMULATOR_RESET_MAX_EVENTS": "5000000",  # more than the ceiling: the ceiling
         }
         for name, value in env.items():
             monkeypatch.setenv(name, value)
@@ -72,6 +75,7 @@ class TestSettings:
             parse_rfc3339("2024-03-02T00:00:00Z"),
             7,
         )
+        assert settings.reset_max_events == 1_000_000
 
     def test_flags_win(self, monkeypatch: pytest.MonkeyPatch) -> None:
         monkeypatch.setenv("EMULATOR_SEED", "9")
@@ -97,6 +101,7 @@ class TestSettings:
             "TOKENS",
             "CLOCK",
             "MAX_TENANTS",
+            "RESET_MAX_EVENTS",
         ):
             assert f"EMULATOR_{name}" in text
 

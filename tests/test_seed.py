@@ -79,3 +79,14 @@ class TestCoverage:
             )
 
         assert any(not matched(e) for e in events)
+
+
+class TestLargeScenarios:
+    """Many customers: names alike in their first 20 letters still give distinct aliases."""
+
+    def test_aliases_stay_distinct(self) -> None:
+        scenario = generate(1, customers=1000, days=0, events=0)
+        aliases = [a for c in scenario.customers for a in c.ingest_aliases]
+        assert len(aliases) == len(set(aliases))
+        assert "billing@robinsonhendersonand317.example" in aliases  # the one that collided
+        assert len(Store.from_document(scenario).customers) == 1000

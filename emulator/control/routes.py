@@ -120,6 +120,11 @@ async def reset(request: web.Request) -> web.Response:
     options = parse_model(body, ResetOptions) if body.strip() else ResetOptions()
     if options.model_fields_set:
         settings = request.app[SETTINGS]
+        if options.events is not None and options.events > settings.reset_max_events:
+            raise BadRequest(
+                f"events must be less than or equal to {settings.reset_max_events} "
+                "(this emulator's --reset-max-events)"
+            )
         scenario = generate(
             settings.seed if options.seed is None else options.seed,
             settings.customers if options.customers is None else options.customers,

@@ -88,3 +88,21 @@ class TestLimits:
             "most 1,000,000 per page; ask for fewer rows per page (X-Emulator-Page-Size) or "
             "fewer group values"
         }
+
+
+class TestResetLimit:
+    """A reset may not generate more events than --reset-max-events."""
+
+    async def test_over_the_setting(self, aiohttp_client: Any) -> None:
+        client = await aiohttp_client(
+            create_app(Settings(customers=1, days=1, events=10, reset_max_events=100))
+        )
+        response = await client.post("/_emulator/reset", json={"events": 101}, headers=AUTH)
+        assert (response.status, await response.json()) == (
+            400,
+            {
+                "message": "events must be less than or equal to 100 (this emulator's --reset-max-events)"
+            },
+        )
+        response = await client.post("/_emulator/reset", json={"events": 100}, headers=AUTH)
+        assert await response.json() == {"customers": 1, "billable_metrics": 9, "events": 100}

@@ -56,7 +56,7 @@ def test_served_and_open() -> None:
 
 def test_fuzz_api_and_control(tmp_path: Path) -> None:
     """Everything but faults (which would break the other operations' answers on purpose) and
-    reset (whose scenario options can ask for millions of events)."""
+    reset (fuzzed on its own below, with small worlds)."""
     with emulator_process("--customers", "3", "--days", "2", "--events", "300") as url:
         result = schemathesis(
             url,
@@ -66,6 +66,13 @@ def test_fuzz_api_and_control(tmp_path: Path) -> None:
             "--exclude-path",
             "/_emulator/reset",
         )
+    assert result.returncode == 0, result.stdout[-6000:] + result.stderr[-2000:]
+
+
+def test_fuzz_reset(tmp_path: Path) -> None:
+    """Reset alone, every scenario option it takes, with generated worlds kept small."""
+    with emulator_process("--events", "10", "--reset-max-events", "500") as url:
+        result = schemathesis(url, tmp_path, "--include-path", "/_emulator/reset")
     assert result.returncode == 0, result.stdout[-6000:] + result.stderr[-2000:]
 
 
