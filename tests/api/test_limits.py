@@ -8,6 +8,7 @@ import base64
 import gzip
 import io
 import json
+import random
 import struct
 import zlib
 from collections.abc import AsyncIterator, Iterator
@@ -251,14 +252,25 @@ class TestJournalBounds:
         assert (entry["status"], entry["body"]) == (413, None)
 
     async def test_bytes_ceiling(self, client: Client) -> None:
-        body = json.dumps({**VALID, "padding": "x" * (60 * 1024)})
-        for n in range(30):  # 30 x 60 KiB: more than the ceiling
+        # Random text, which compresses little: bodies over 1 KiB are kept compressed.
+        padding = base64.b64encode(random.Random(0).randbytes(45 * 1024)).decode()
+        body = json.dumps({**VALID, "padding": padding})
+        kept_size = len(zlib.compress(body.encode(), 1))
+        for n in range(30):  # 30 x 60 KiB (about 45 KiB kept): more than the ceiling
             await client.post("/v1/usage", data=body, headers=AUTH, params={"n": str(n)})
         entries = await journal(client)
         kept = [int(entry["query"]["n"]) for entry in entries]
         assert kept == list(range(30 - len(kept), 30))  # the newest, oldest first
-        assert 10 < len(kept) < JOURNAL_BYTES // len(body) + 1
-        assert sum(len(json.dumps(entry["body"])) for entry in entries) <= JOURNAL_BYTES
+        assert 10 < len(kept) < JOURNAL_BYTES // kept_size + 1
+        assert all(entry["body"]["padding"] == padding for entry in entries)  # given back whole
+
+    async def test_large_bodies_kept_compressed(self, client: Client) -> None:
+        body = json.dumps({**VALID, "padding": "x" * (60 * 1024)})
+        for n in range(30):  # compressible: all 30 fit in the ceiling
+            await client.post("/v1/usage", data=body, headers=AUTH, params={"n": str(n)})
+        entries = await journal(client)
+        assert len(entries) == 30
+        assert all(entry["body"] == json.loads(body) for entry in entries)
 
 
 class TestIdempotencyBounds:
