@@ -15,6 +15,7 @@ from emulator.api.events import search_events
 from emulator.api.ingest import ingest
 from emulator.api.usage import list_usage
 from emulator.api.usage_groups import list_with_groups
+from emulator.control import explorer
 from emulator.control import routes as control_routes
 from emulator.control.journal import JOURNALED_HEADERS, journal_body
 from emulator.errors import ApiError, Conflict, Unauthorized
@@ -78,6 +79,7 @@ def create_app(settings: Settings, tenants: Tenants | None = None) -> web.Applic
     billable_metrics.setup(app)
     app.router.add_get("/openapi.json", openapi)
     control_routes.setup(app)
+    explorer.setup(app)
     return app
 
 
