@@ -34,7 +34,7 @@ __all__ = ["create_app"]
 log = logging.getLogger("emulator")
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 # Requests under these paths need no bearer token.
-_OPEN_PATHS = ("/_emulator/health", "/openapi.json")
+_OPEN_PATHS = ("/_emulator/health", "/openapi.json", "/_emulator/ui")
 # The control plane: never journaled, never hit by faults.
 _CONTROL = "/_emulator/"
 

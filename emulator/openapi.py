@@ -351,6 +351,18 @@ def openapi_document() -> dict[str, Any]:
                 ],
             )
         },
+        "/_emulator/ui": {
+            "get": {
+                "summary": "The explorer: a page that shows this token's world",
+                "responses": {
+                    "200": {
+                        "description": "OK",
+                        "content": {"text/html": {"schema": {"type": "string"}}},
+                    }
+                },
+                "security": [],
+            }
+        },
         "/_emulator/snapshot": {"post": _operation("Write --state-file now", _ref(Snapshot))},
         "/openapi.json": {
             "get": _operation("This document", {"type": "object"}, errors=(), secure=False)

@@ -1,4 +1,11 @@
-"""What the explorer needs beyond the rest of the API: recent events and the queued faults.
+"""The explorer: `GET /_emulator/ui`, a page that shows one tenant's world, and the two control
+calls it needs beyond the rest of the API: recent events and the queued faults.
+
+The page is one more client. It reads everything through the emulator's HTTP API with the bearer
+token it is given, so it shows what any client would see. Its HTML, CSS and JavaScript live beside
+this module (`explorer.html`, `.css`, `.js`: plain JavaScript and inline SVG, no library) and are
+put together into one document at import, with a Content-Security-Policy that allows exactly that
+inline script and style and nothing from elsewhere.
 
 `GET /_emulator/events` reads the log newest first through `len(store.events)` and
 `store.events[seq]` only. Without a filter it reads `limit` events; with one it looks at no more
@@ -10,6 +17,9 @@ short requests, never one long one.
 from __future__ import annotations
 
 import asyncio
+import base64
+import hashlib
+from importlib import resources
 from typing import Any
 
 from aiohttp import web
@@ -20,7 +30,7 @@ from emulator.keys import TENANT
 from emulator.store.events import Event
 from emulator.timestamps import format_rfc3339
 
-__all__ = ["MAX_LIMIT", "SCAN_BUDGET", "SCAN_SLICE", "setup"]
+__all__ = ["MAX_LIMIT", "SCAN_BUDGET", "SCAN_SLICE", "page_html", "setup"]
 
 MAX_LIMIT = 100
 DEFAULT_LIMIT = 25
@@ -30,9 +40,42 @@ SCAN_BUDGET = 50_000
 SCAN_SLICE = 2_000
 
 
+def _asset(name: str) -> str:
+    return (resources.files(__package__) / name).read_text(encoding="utf-8")
+
+
+def _csp_hash(text: str) -> str:
+    return "'sha256-" + base64.b64encode(hashlib.sha256(text.encode()).digest()).decode() + "'"
+
+
+def page_html() -> tuple[str, str]:
+    """The page, its stylesheet and script inlined, and the Content-Security-Policy for it."""
+    script, style = _asset("explorer.js"), _asset("explorer.css")
+    html = _asset("explorer.html").replace("/*STYLE*/", style).replace("/*SCRIPT*/", script)
+    policy = (
+        "default-src 'none'; "
+        f"script-src {_csp_hash(script)}; style-src {_csp_hash(style)}; "
+        "connect-src 'self'; img-src data:; base-uri 'none'; form-action 'none'; "
+        "frame-ancestors 'none'"
+    )
+    return html, policy
+
+
+_PAGE, _POLICY = page_html()
+
+
 def setup(app: web.Application) -> None:
+    app.router.add_get("/_emulator/ui", explorer_page)
     app.router.add_get("/_emulator/events", recent_events)
     app.router.add_get("/_emulator/faults", get_faults)
+
+
+async def explorer_page(_: web.Request) -> web.Response:
+    """The page itself: no token needed to load it; it asks for one or takes `?token=`."""
+    response = web.Response(text=_PAGE, content_type="text/html")
+    response.headers["Content-Security-Policy"] = _POLICY
+    response.headers["Cache-Control"] = "no-cache"
+    return response
 
 
 def _int_param(request: web.Request, name: str, low: int, high: int | None) -> int | None:

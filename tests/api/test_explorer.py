@@ -1,8 +1,11 @@
-"""The explorer's control calls: `GET /_emulator/events` and `GET /_emulator/faults`."""
+"""The explorer's server side: the page, `GET /_emulator/events` and `GET /_emulator/faults`."""
 
 from __future__ import annotations
 
+import base64
+import hashlib
 import json
+import re
 from typing import Any
 
 import pytest
@@ -190,3 +193,40 @@ class TestQueuedFaults:
 
     async def test_needs_a_token(self, client: Client) -> None:
         assert (await client.get("/_emulator/faults")).status == 401
+
+
+class TestPage:
+    """The page loads without a token, as one document whose CSP allows exactly its own code."""
+
+    async def test_served_without_a_token(self, client: Client) -> None:
+        response = await client.get("/_emulator/ui")
+        assert response.status == 200
+        assert response.content_type == "text/html"
+        html = await response.text()
+        assert "<title>Explorer · metronome-emulator</title>" in html
+        assert "/*SCRIPT*/" not in html
+        assert "/*STYLE*/" not in html
+        policy = response.headers["Content-Security-Policy"]
+        script = re.search(r"<script>(.*)</script>", html, re.S)
+        style = re.search(r"<style>(.*)</style>", html, re.S)
+        assert script is not None
+        assert style is not None
+        for code in (script.group(1), style.group(1)):
+            digest = base64.b64encode(hashlib.sha256(code.encode()).digest()).decode()
+            assert f"'sha256-{digest}'" in policy
+        assert "default-src 'none'" in policy
+
+    async def test_not_journaled(self, client: Client) -> None:
+        assert (await client.get("/_emulator/ui", headers=AUTH)).status == 200
+        journal = await (await client.get("/_emulator/requests", headers=AUTH)).json()
+        assert journal == {"data": []}
+
+    def test_every_control_is_labelled(self) -> None:
+        """Each input and select has a `<label for>` naming it (the page's own markup; the ones
+        the script makes are checked in the browser tests)."""
+        html, _ = explorer.page_html()
+        body = html.split("<script>")[0]
+        ids = re.findall(r"<(?:input|select)[^>]*\bid=\"([^\"]+)\"", body)
+        labels = set(re.findall(r"<label[^>]*\bfor=\"([^\"]+)\"", body))
+        assert ids
+        assert set(ids) <= labels
