@@ -483,7 +483,7 @@ class TestThePage:
             )
             assert len(marks) == 1
             assert float(page.locator("body").get_attribute("data-first-render-ms") or 0) == (
-                pytest.approx(marks[0], abs=0.1)
+                pytest.approx(marks[0], abs=0.06)
             )
             timings.append(marks[0])
         record_property("explorer_first_render_ms", sorted(timings))
