@@ -150,6 +150,7 @@
       if (!current()) return;
       fillUsageForm(range);
       await drawUsage();
+      performance.mark("explorer-chart");
     })();
     const charted = chart.catch(() => null);
     const rest = Promise.all([refreshEvents(true, null, charted), refreshJournal(), refreshFaults(),
