@@ -89,6 +89,11 @@ class TestRecentEvents:
         # Past the end (a state replaced by a smaller one since): the newest events.
         page = await events(client, "limit=1&before=1000")
         assert [e["seq"] for e in page["data"]] == [20]
+        page = await events(client, "limit=1&before=" + "9" * 5000)
+        assert [e["seq"] for e in page["data"]] == [20]
+        assert (
+            await error(client, "limit=" + "1" * 5000) == "limit must be an integer from 1 to 100"
+        )
 
     async def test_duplicate_by_transaction_id(self, client: Client) -> None:
         page = await events(client, "transaction_id=t01")
