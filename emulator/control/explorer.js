@@ -106,7 +106,8 @@
     try {
       response = await fetch(path, init);
     } catch (error) {
-      throw new ApiError(0, `no answer from the emulator (${error.message})`);
+      // A network failure, or a token the browser cannot send (fetch takes Latin-1 headers only).
+      throw new ApiError(0, `the request failed: ${error.message}`);
     }
     const text = await response.text();
     let data = null;
