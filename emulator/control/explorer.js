@@ -146,16 +146,31 @@
     // The chart needs the catalog and the days of the data; the rest loads beside it (each part
     // reports its own errors). The events' matched metrics wait for the chart: their search
     // scans the log on the server, which would hold up the chart's pages at a million events.
+    // The side panels' requests wait until the chart's first ones are answered: a browser opens
+    // six connections at a time, and the chart's requests should not queue behind them.
+    let sides;
+    const sidesStarted = new Promise((resolve) => { sides = resolve; });
     const chart = (async () => {
-      const [, range] = await Promise.all([loadCatalog(), dataRange()]);
-      if (!current()) return;
-      fillUsageForm(range);
-      await drawUsage();
-      performance.mark("explorer-chart");
+      try {
+        const [catalog, range] = await Promise.all([fetchCatalog(), dataRange()]);
+        if (!current()) return;
+        applyCatalog(catalog);
+        fillUsageForm(range);
+        const drawing = drawUsage(); // its request leaves now; the rest is built meanwhile
+        sides();
+        renderCatalogTables(catalog);
+        await drawing;
+        performance.mark("explorer-chart");
+      } finally {
+        sides();
+      }
     })();
     const charted = chart.catch(() => null);
-    const rest = Promise.all([refreshEvents(true, null, charted), refreshJournal(), refreshFaults(),
-      refreshConfig(), refreshClock()]);
+    const rest = Promise.all([
+      refreshEvents(true, null, charted),
+      sidesStarted.then(() => Promise.all([refreshJournal(), refreshFaults(), refreshConfig(),
+        refreshClock()])),
+    ]);
     try {
       await chart;
       if (current()) say("status", `Tenant of token “${token}”.`);
@@ -176,16 +191,37 @@
 
   async function loadCatalog() {
     const current = ticket("catalog");
+    const catalog = await fetchCatalog();
+    if (!current()) return;
+    applyCatalog(catalog);
+    renderCatalogTables(catalog);
+  }
+
+  async function fetchCatalog() {
     const [active, archived, metrics] = await Promise.all([
       listAll("/v1/customers", {}),
       listAll("/v1/customers", { only_archived: "true" }),
       listAll("/v1/billable-metrics", { include_archived: "true" }),
     ]);
-    if (!current()) return;
-    state.customers = [...active.items, ...archived.items];
-    state.metrics = metrics.items;
-    renderCustomers(active.more || archived.more);
-    renderMetrics(metrics.more);
+    return {
+      customers: [...active.items, ...archived.items],
+      moreCustomers: active.more || archived.more,
+      metrics: metrics.items,
+      moreMetrics: metrics.more,
+    };
+  }
+
+  // The catalog into the state and the usage form's pickers.
+  function applyCatalog(catalog) {
+    state.customers = catalog.customers;
+    state.metrics = catalog.metrics;
+    renderCustomerChecklist();
+    renderMetricPicker();
+  }
+
+  function renderCatalogTables(catalog) {
+    renderCustomers(catalog.moreCustomers);
+    renderMetrics(catalog.moreMetrics);
   }
 
   // The UTC days of the stored events, from the oldest and the newest in ingest order.
@@ -216,7 +252,6 @@
     const archived = state.customers.filter((c) => c.archived_at).length;
     $("customers-count").textContent =
       `${state.customers.length}${more ? "+" : ""}, ${archived} archived · ids and aliases show their events`;
-    renderCustomerChecklist();
   }
 
   function senderButton(text, kind) {
@@ -257,6 +292,9 @@
     )));
     const archived = state.metrics.filter((m) => m.archived_at).length;
     $("metrics-count").textContent = `${state.metrics.length}${more ? "+" : ""}, ${archived} archived`;
+  }
+
+  function renderMetricPicker() {
     const select = $("usage-metric");
     const chosen = select.value;
     select.replaceChildren(...state.metrics.map((m) => el("option", { value: m.id },
