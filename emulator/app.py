@@ -17,6 +17,7 @@ from emulator.api.events import search_events
 from emulator.api.ingest import ingest
 from emulator.api.usage import list_usage
 from emulator.api.usage_groups import list_with_groups
+from emulator.control import explorer
 from emulator.control import routes as control_routes
 from emulator.control.journal import JOURNALED_HEADERS
 from emulator.errors import ApiError, Conflict, Unauthorized
@@ -36,7 +37,7 @@ __all__ = ["create_app"]
 log = logging.getLogger("emulator")
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 # Requests under these paths need no bearer token.
-_OPEN_PATHS = ("/_emulator/health", "/openapi.json")
+_OPEN_PATHS = ("/_emulator/health", "/openapi.json", "/_emulator/ui")
 # The control plane: never journaled, never hit by faults.
 _CONTROL = "/_emulator/"
 
@@ -96,6 +97,7 @@ def create_app(settings: Settings, tenants: Tenants | None = None) -> web.Applic
     billable_metrics.setup(app)
     app.router.add_get("/openapi.json", openapi)
     control_routes.setup(app)
+    explorer.setup(app)
     return app
 
 

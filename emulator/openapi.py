@@ -14,6 +14,7 @@ from pydantic.json_schema import models_json_schema
 
 from emulator import __version__
 from emulator.api.ingest import BATCH
+from emulator.control.explorer import MAX_LIMIT as EVENTS_LIMIT
 from emulator.control.faults import Fault
 from emulator.control.routes import ClockChange, ConfigPatch, ResetOptions
 from emulator.pagination import MAX_PAGE_SIZE, PAGE_SIZE_HEADER
@@ -74,6 +75,22 @@ class QueuedFault(Fault):
 
 class FaultList(BaseModel):
     data: list[QueuedFault]
+
+
+class RecentEvent(BaseModel):
+    seq: int
+    transaction_id: str
+    customer_id: str
+    event_type: str
+    timestamp: str
+    properties: dict[str, Any]
+    is_duplicate: bool
+
+
+class RecentEvents(BaseModel):
+    data: list[RecentEvent]
+    next_before: int | None
+    total: int
 
 
 class JournalEntry(BaseModel):
@@ -218,6 +235,7 @@ def openapi_document() -> dict[str, Any]:
         CustomerCreate, CreatedCustomer, CustomerAnswer, CustomerPage, IdBody, IdAnswer,
         IngestAliases, BillableMetricCreate, MetricAnswer, MetricPage, GroupedUsageQuery,
         GroupedUsagePage, EventSearch, SearchedEvent,
+        RecentEvents,
     ]  # fmt: skip
     _, definitions = models_json_schema(
         [(model, "validation") for model in models], ref_template=_REF
@@ -342,10 +360,34 @@ def openapi_document() -> dict[str, Any]:
         "/_emulator/faults": {
             "post": _operation("Queue a fault", _ref(FaultList), _ref(Fault)),
             "delete": _operation("Clear queued faults", _ref(FaultList), errors=(401,)),
+            "get": _operation("Queued faults", _ref(FaultList), errors=(401,)),
         },
         "/_emulator/requests": {
             "get": _operation("The request journal", _ref(JournalList), errors=(401,)),
             "delete": _operation("Clear the request journal", _ref(JournalList), errors=(401,)),
+        },
+        "/_emulator/events": {
+            "get": _operation(
+                "Recent events, newest first", _ref(RecentEvents),
+                parameters=[
+                    _query("limit", {"type": "integer", "minimum": 1, "maximum": EVENTS_LIMIT}),
+                    _query("before", {"type": "integer", "minimum": 0}),
+                    _query("customer_id", {"type": "string"}),
+                    _query("transaction_id", {"type": "string"}),
+                ],
+            )
+        },
+        "/_emulator/ui": {
+            "get": {
+                "summary": "The explorer: a page that shows this token's world",
+                "responses": {
+                    "200": {
+                        "description": "OK",
+                        "content": {"text/html": {"schema": {"type": "string"}}},
+                    }
+                },
+                "security": [],
+            }
         },
         "/_emulator/snapshot": {"post": _operation("Write --state-file now", _ref(Snapshot))},
         "/openapi.json": {
