@@ -11,8 +11,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
-import platform
 import shutil
 import statistics
 import subprocess
@@ -24,7 +22,7 @@ from typing import Any
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from report import markdown, svg
-from servers import BENCH, emulator, free_port, request, rss_mb, server
+from servers import BENCH, emulator, free_port, machine, request, rss_mb, server
 from wrk import require_wrk, wrk
 
 # The dashboard query: day windows over the scenario's 30 days, every customer and metric, first
@@ -57,7 +55,7 @@ def main() -> None:
 
     results: dict[str, Any] = {
         "date": time.strftime("%Y-%m-%d"),
-        "machine": _machine(),
+        "machine": machine(),
         "command": "python bench/run.py" + (f" --seconds {seconds}" if seconds != 5 else ""),
         "seconds_per_run": seconds,
         "startup_default_s": _startup_default(),
@@ -100,20 +98,6 @@ def _show_in_readme(table: str) -> None:
     if not start or not end:
         raise SystemExit(f"bench: README.md has no {README_START} ... {README_END} section")
     readme.write_text(f"{before}{start}\n{table}{end}{after}")
-
-
-def _machine() -> dict[str, Any]:
-    cpu = platform.processor() or platform.machine()
-    for line in Path("/proc/cpuinfo").read_text().splitlines():
-        if line.startswith("model name"):
-            cpu = line.split(":", 1)[1].strip()
-            break
-    return {
-        "cpu": cpu,
-        "cores": os.cpu_count(),
-        "python": platform.python_version(),
-        "system": platform.platform(),
-    }
 
 
 def _startup_default(runs: int = 5) -> float:
