@@ -40,7 +40,11 @@ COMPUTED = "emulator, computed every time (--response-cache-mb 0)"
 CACHED = "emulator, repeats from its response cache (default)"
 BARE = "bare aiohttp, precomputed bytes"
 README_START, README_END = "<!-- bench:start -->", "<!-- bench:end -->"
-INGEST_HOUR = ("2025-06-01T12:00:00Z", "2025-06-01T13:00:00Z")  # where bench/ingest.lua writes
+# bench/ingest.lua stamps its events in 2025-06-01 12:00-13:00. Ingest accepts events at most 34
+# days before (24 hours after) the tenant's clock, so that emulator's clock is frozen the midnight
+# after; usage bounds must be UTC midnights, so the count is read over that whole day.
+INGEST_CLOCK = "2025-06-02T00:00:00Z"
+INGEST_DAY = ("2025-06-01T00:00:00Z", "2025-06-02T00:00:00Z")
 
 
 def main() -> None:
@@ -184,7 +188,7 @@ def _mock_commands(spec: Path) -> Any:
 
 def _ingest(seconds: int) -> dict[str, Any]:
     """Batches of 100 events into the seeded default, then the count of them, queried back."""
-    with emulator() as (url, _, _):
+    with emulator("--clock", INGEST_CLOCK) as (url, _, _):
         state = json.loads(request(f"{url}/_emulator/state"))
         customer = state["customers"][0]["id"]
         metric = next(m["id"] for m in state["billable_metrics"] if m["name"] == "Billable events")
@@ -194,8 +198,8 @@ def _ingest(seconds: int) -> dict[str, Any]:
             request(
                 f"{url}/v1/usage",
                 {
-                    "starting_on": INGEST_HOUR[0],
-                    "ending_before": INGEST_HOUR[1],
+                    "starting_on": INGEST_DAY[0],
+                    "ending_before": INGEST_DAY[1],
                     "window_size": "none",
                     "customer_ids": [customer],
                     "billable_metrics": [{"id": metric}],
