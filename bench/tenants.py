@@ -588,6 +588,8 @@ def _pytest_run(
         "to_session_start_s": round(start["at"] - launched, 2),
         "to_first_test_end_s": round(first["at"] - launched, 2),
         "tests_s": round(last["at"] - first["at"], 2),
+        "teardown_s": round(finish["at"] - last["at"], 2),
+        "exit_s": round(wall - (finish["at"] - launched), 2),
         "rss_start_mb": round(start["VmRSS"] / 1024, 1),
         "rss_after_first_test_mb": round(first["VmRSS"] / 1024, 1),
         "rss_after_last_test_mb": round(last["VmRSS"] / 1024, 1),
@@ -714,15 +716,17 @@ def markdown(results: dict[str, Any]) -> str:
             "The pytest session, where its time goes (the median run of each command):",
             "",
             "| variant | command | fixtures | to session start (s) "
-            "| to the end of the first test (s) | the other tests (s) | wall (s) "
+            "| to the end of the first test (s) | the other tests (s) "
+            "| to session finish (s) | to exit (s) | wall (s) "
             "| RSS at start / after the first test / peak (MB) |",
-            "|---|---|---|---:|---:|---:|---:|---|",
+            "|---|---|---|---:|---:|---:|---:|---:|---:|---|",
         ]
         for run in results["pytest"]["variants"]:
             lines.append(
                 f"| {run['label']} | `{run['command']}` | {run['fixtures']} "
                 f"| {run['to_session_start_s']:.2f} "
-                f"| {run['to_first_test_end_s']:.2f} | {run['tests_s']:.2f} | {run['wall_s']:.2f} "
+                f"| {run['to_first_test_end_s']:.2f} | {run['tests_s']:.2f} "
+                f"| {run['teardown_s']:.2f} | {run['exit_s']:.2f} | {run['wall_s']:.2f} "
                 f"| {run['rss_start_mb']:.0f} / {run['rss_after_first_test_mb']:.0f} / "
                 f"{run['rss_peak_mb']:.0f} |"
             )
