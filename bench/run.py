@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import shutil
 import statistics
 import subprocess
@@ -62,6 +63,9 @@ def main() -> None:
         "machine": machine(),
         "command": "python bench/run.py" + (f" --seconds {seconds}" if seconds != 5 else ""),
         "seconds_per_run": seconds,
+        # Other work on the machine slows every number here; the 1-minute load average says how
+        # busy it was (on 2 cores, anything near 2 or above means the runs shared the CPU).
+        "load_average": {"start": os.getloadavg()[0]},
         "startup_default_s": _startup_default(),
         "stores": [],
         "throughput": {},
@@ -83,6 +87,7 @@ def main() -> None:
     with emulator(*SCENARIO, "--events", str(SIZES[-1])) as (url, _, _):
         results["throughput"].update(_throughput(url, body_file, seconds))
     results["ingest"] = _ingest(seconds)
+    results["load_average"]["end"] = os.getloadavg()[0]
     results["targets"] = _targets(results)
 
     table = markdown(results)
