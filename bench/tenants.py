@@ -100,6 +100,9 @@ def main() -> None:
         "machine": machine(),
         "command": "python " + " ".join(["bench/tenants.py", *sys.argv[1:]]),
         "options": options,
+        # Other work on the machine slows the timings; the 1-minute load average says how busy
+        # it was (on 2 cores, near 2 or above means the runs shared the CPU).
+        "load_average": {"start": os.getloadavg()[0]},
         "first_write": [],
         "memory": [],
     }
@@ -123,6 +126,7 @@ def main() -> None:
             }
     if 4 in parts:
         results["pytest"] = pytest_session(options["tests"], options["pytest_runs"])
+    results["load_average"]["end"] = os.getloadavg()[0]
     results["targets"] = targets(results)
 
     table = markdown(results)
@@ -686,7 +690,9 @@ def markdown(results: dict[str, Any]) -> str:
     machine = results["machine"]
     lines = [
         f"Measured {results['date']} on {machine['cpu']} ({machine['cores']} cores), "
-        f"Python {machine['python']}, with `{results['command']}`.",
+        f"Python {machine['python']}, with `{results['command']}`. Load average (1 min) "
+        f"{results['load_average']['start']:.2f} at the start, "
+        f"{results['load_average']['end']:.2f} at the end.",
         "",
         "| what | target | measured | met |",
         "|---|---|---|---|",
