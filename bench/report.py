@@ -11,7 +11,7 @@ def markdown(results: dict[str, Any]) -> str:
     lines = [
         f"Measured {results['date']} on {machine['cpu']} ({machine['cores']} cores), "
         f"Python {machine['python']}, with `{results['command']}` "
-        f"({results['seconds_per_run']} s per wrk run).",
+        f"({results['seconds_per_run']} s per wrk run)." + _load(results),
         "",
         "| what | target | measured | met |",
         "|---|---|---|---|",
@@ -50,6 +50,13 @@ def markdown(results: dict[str, Any]) -> str:
                 f"| {name} | {run['requests_per_s']:,.0f} | {run['latency_p50_us'] / 1000:.2f} |"
             )
     return "\n".join(lines) + "\n"
+
+
+def _load(results: dict[str, Any]) -> str:
+    load = results.get("load_average")
+    if load is None:
+        return ""
+    return f" Load average (1 min) {load['start']:.2f} at the start, {load['end']:.2f} at the end."
 
 
 def svg(stores: list[dict[str, Any]]) -> str:

@@ -12,7 +12,6 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import platform
 import shutil
 import statistics
 import subprocess
@@ -24,7 +23,7 @@ from typing import Any
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from report import markdown, svg
-from servers import BENCH, emulator, free_port, request, rss_mb, server
+from servers import BENCH, emulator, free_port, machine, request, rss_mb, server
 from wrk import require_wrk, wrk
 
 # The dashboard query: day windows over the scenario's 30 days, every customer and metric, first
@@ -42,7 +41,11 @@ COMPUTED = "emulator, computed every time (--response-cache-mb 0)"
 CACHED = "emulator, repeats from its response cache (default)"
 BARE = "bare aiohttp, precomputed bytes"
 README_START, README_END = "<!-- bench:start -->", "<!-- bench:end -->"
-INGEST_HOUR = ("2025-06-01T12:00:00Z", "2025-06-01T13:00:00Z")  # where bench/ingest.lua writes
+# bench/ingest.lua stamps its events in 2025-06-01 12:00-13:00. Ingest accepts events at most 34
+# days before (24 hours after) the tenant's clock, so that emulator's clock is frozen the midnight
+# after; usage bounds must be UTC midnights, so the count is read over that whole day.
+INGEST_CLOCK = "2025-06-02T00:00:00Z"
+INGEST_DAY = ("2025-06-01T00:00:00Z", "2025-06-02T00:00:00Z")
 
 
 def main() -> None:
@@ -57,9 +60,12 @@ def main() -> None:
 
     results: dict[str, Any] = {
         "date": time.strftime("%Y-%m-%d"),
-        "machine": _machine(),
+        "machine": machine(),
         "command": "python bench/run.py" + (f" --seconds {seconds}" if seconds != 5 else ""),
         "seconds_per_run": seconds,
+        # Other work on the machine slows every number here; the 1-minute load average says how
+        # busy it was (on 2 cores, anything near 2 or above means the runs shared the CPU).
+        "load_average": {"start": os.getloadavg()[0]},
         "startup_default_s": _startup_default(),
         "stores": [],
         "throughput": {},
@@ -81,6 +87,7 @@ def main() -> None:
     with emulator(*SCENARIO, "--events", str(SIZES[-1])) as (url, _, _):
         results["throughput"].update(_throughput(url, body_file, seconds))
     results["ingest"] = _ingest(seconds)
+    results["load_average"]["end"] = os.getloadavg()[0]
     results["targets"] = _targets(results)
 
     table = markdown(results)
@@ -100,20 +107,6 @@ def _show_in_readme(table: str) -> None:
     if not start or not end:
         raise SystemExit(f"bench: README.md has no {README_START} ... {README_END} section")
     readme.write_text(f"{before}{start}\n{table}{end}{after}")
-
-
-def _machine() -> dict[str, Any]:
-    cpu = platform.processor() or platform.machine()
-    for line in Path("/proc/cpuinfo").read_text().splitlines():
-        if line.startswith("model name"):
-            cpu = line.split(":", 1)[1].strip()
-            break
-    return {
-        "cpu": cpu,
-        "cores": os.cpu_count(),
-        "python": platform.python_version(),
-        "system": platform.platform(),
-    }
 
 
 def _startup_default(runs: int = 5) -> float:
@@ -200,7 +193,7 @@ def _mock_commands(spec: Path) -> Any:
 
 def _ingest(seconds: int) -> dict[str, Any]:
     """Batches of 100 events into the seeded default, then the count of them, queried back."""
-    with emulator() as (url, _, _):
+    with emulator("--clock", INGEST_CLOCK) as (url, _, _):
         state = json.loads(request(f"{url}/_emulator/state"))
         customer = state["customers"][0]["id"]
         metric = next(m["id"] for m in state["billable_metrics"] if m["name"] == "Billable events")
@@ -210,8 +203,8 @@ def _ingest(seconds: int) -> dict[str, Any]:
             request(
                 f"{url}/v1/usage",
                 {
-                    "starting_on": INGEST_HOUR[0],
-                    "ending_before": INGEST_HOUR[1],
+                    "starting_on": INGEST_DAY[0],
+                    "ending_before": INGEST_DAY[1],
                     "window_size": "none",
                     "customer_ids": [customer],
                     "billable_metrics": [{"id": metric}],
