@@ -18,14 +18,14 @@ from aiohttp import web
 from pydantic import TypeAdapter, ValidationError
 from pydantic_core import from_json
 
+from emulator.encoding import encode_json
 from emulator.errors import BadRequest, message_for
 from emulator.pacing import paced
-from emulator.statefile import encode_json
-from emulator.store.store import Store
+from emulator.store.store import DocumentSource, Store
 from emulator.timestamps import format_rfc3339
 from emulator.wire import CustomerRecord, EventDocument, MetricDocument, Timestamp
 
-__all__ = ["LoadedDocument", "load_document", "stream_document"]
+__all__ = ["LoadedDocument", "document_pieces", "load_document", "stream_document"]
 
 _CUSTOMERS = TypeAdapter(list[CustomerRecord])
 _METRICS = TypeAdapter(list[MetricDocument])
@@ -95,27 +95,32 @@ def _named(message: str, where: str) -> str:
     return message if message.startswith(where) else f"{where}.{message}"
 
 
+def document_pieces(source: DocumentSource, tail: bytes = b"") -> Iterator[bytes]:
+    """A document as JSON, a piece at a time: its head, then its events 500 at a time. `tail`
+    goes before the closing brace (`,"clock":...`)."""
+    head = source.head()
+    yield b'{"customers":%b,"billable_metrics":%b,"events":[' % (
+        encode_json(head["customers"]),
+        encode_json(head["billable_metrics"]),
+    )
+    records = source.records()
+    separator = b""
+    for chunk in iter(lambda: list(islice(records, 500)), []):
+        yield separator + encode_json(chunk)[1:-1]
+        separator = b","
+    yield b"]%b}" % tail
+
+
 async def stream_document(
     request: web.Request, store: Store, clock: int | None
 ) -> web.StreamResponse:
     """The store's fixture document, with the tenant's clock, written out in slices. Events
     ingested while it is written are not in it: it is the state when the export began."""
-    total = len(store.events)
-    head = store.document_head(total)
+    stamp = None if clock is None else format_rfc3339(clock)
+    pieces = document_pieces(store.document_source(), b',"clock":%b' % encode_json(stamp))
     response = web.StreamResponse(headers={"Content-Type": "application/json"})
     await response.prepare(request)
-    await response.write(
-        b'{"customers":%b,"billable_metrics":%b,"events":['
-        % (encode_json(head["customers"]), encode_json(head["billable_metrics"]))
-    )
-    events = store.events
-    records = (events[seq].to_record() for seq in range(total))
-    chunks = iter(lambda: list(islice(records, 500)), [])
-    first = True
-    async for chunk in paced(chunks):
-        await response.write((b"" if first else b",") + encode_json(chunk)[1:-1])
-        first = False
-    stamp = None if clock is None else format_rfc3339(clock)
-    await response.write(b'],"clock":%b}' % encode_json(stamp))
+    async for piece in paced(pieces):
+        await response.write(piece)
     await response.write_eof()
     return response

@@ -2,19 +2,25 @@
 
 from __future__ import annotations
 
-import json
 import zlib
 from typing import Any, TypeVar
 
-import orjson
 from aiohttp import web
 from pydantic import BaseModel, TypeAdapter, ValidationError
 
+from emulator.encoding import encode_json
 from emulator.errors import BadRequest, PayloadTooLarge, UnsupportedMediaType, message_for
 from emulator.keys import BODY
 from emulator.limits import body_limit
 
-__all__ = ["json_response", "parse_model", "read_array", "read_body", "read_model", "too_large"]
+__all__ = [
+    "json_response",
+    "parse_model",
+    "read_array",
+    "read_body",
+    "read_model",
+    "too_large",
+]
 
 M = TypeVar("M", bound=BaseModel)
 
@@ -160,10 +166,4 @@ async def read_array(request: web.Request, adapter: TypeAdapter[T], items: str) 
 
 
 def json_response(payload: Any, status: int = 200) -> web.Response:
-    try:
-        body = orjson.dumps(payload)
-    except orjson.JSONEncodeError:  # an integer beyond 64 bits, or text that is not UTF-8
-        # A header or path with bytes that are not UTF-8 arrives with surrogates: shown as "?".
-        text = json.dumps(payload, separators=(",", ":"), ensure_ascii=False)
-        body = text.encode(errors="replace")
-    return web.Response(body=body, status=status, content_type="application/json")
+    return web.Response(body=encode_json(payload), status=status, content_type="application/json")

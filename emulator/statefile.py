@@ -13,15 +13,15 @@ left behind are removed at start.
 from __future__ import annotations
 
 import hashlib
-import json
 import os
 import tempfile
 from pathlib import Path
 from typing import Any, Literal, NamedTuple
 
-import orjson
 from pydantic import Field, ValidationError
 
+from emulator.documents import document_pieces
+from emulator.encoding import encode_json
 from emulator.errors import message_for
 from emulator.pagination import MAX_PAGE_SIZE
 from emulator.timestamps import format_rfc3339
@@ -30,7 +30,6 @@ from emulator.wire import FixtureDocument, Timestamp, WireModel
 __all__ = [
     "SavedTenant",
     "StateFileError",
-    "encode_json",
     "read_state_file",
     "token_digest",
     "write_state_file",
@@ -96,28 +95,28 @@ def read_state_file(path: Path, base: str) -> dict[str, SavedTenant]:
 
 def write_state_file(path: Path, base: str, tenants: dict[str, dict[str, Any]]) -> None:
     """Write atomically; on failure the previous file stays as it was (StateFileError says why).
-    Each tenant's `state` and `layer` is a document builder (or None): called here, so that the
-    whole write can run in a worker thread."""
-    content = {
-        "version": VERSION,
-        "base": base,
-        "tenants": {
-            digest: {
-                "page_size": entry["page_size"],
-                "clock": None if entry["clock"] is None else format_rfc3339(entry["clock"]),
-                "state": None if entry["state"] is None else entry["state"](),
-                "layer": None if entry["layer"] is None else entry["layer"](),
-            }
-            for digest, entry in sorted(tenants.items())
-        },
-    }
+    Each tenant's `state` and `layer` is a `DocumentSource` (or None), read here a slice of events
+    at a time, so the whole write can run in a worker thread and never holds a document whole."""
     folder = path.resolve().parent
     temporary = None
     try:
         folder.mkdir(parents=True, exist_ok=True)
         handle, temporary = tempfile.mkstemp(prefix=f".{path.name}.", dir=folder)
         with os.fdopen(handle, "wb") as file:
-            file.write(encode_json(content))
+            file.write(b'{"version":%d,"base":%b,"tenants":{' % (VERSION, encode_json(base)))
+            for n, (digest, entry) in enumerate(sorted(tenants.items())):
+                clock = None if entry["clock"] is None else format_rfc3339(entry["clock"])
+                file.write(
+                    b'%b%b:{"page_size":%b,"clock":%b'
+                    % (b"," if n else b"", encode_json(digest), encode_json(entry["page_size"]),
+                       encode_json(clock))
+                )  # fmt: skip
+                for name in ("state", "layer"):
+                    file.write(b',"%b":' % name.encode())
+                    source = entry[name]
+                    file.writelines([b"null"] if source is None else document_pieces(source))
+                file.write(b"}")
+            file.write(b"}}")
             file.flush()
             os.fsync(file.fileno())
         os.replace(temporary, path)
@@ -127,15 +126,6 @@ def write_state_file(path: Path, base: str, tenants: dict[str, dict[str, Any]]) 
         raise StateFileError(
             f"cannot write state file {path}: {exc.strerror or exc}; the previous file is intact"
         ) from None
-
-
-def encode_json(content: Any) -> bytes:
-    """orjson, or the standard library for what orjson refuses (integers beyond 64 bits, which
-    the API accepts in event properties and must give back exactly)."""
-    try:
-        return orjson.dumps(content)
-    except orjson.JSONEncodeError:
-        return json.dumps(content, separators=(",", ":"), ensure_ascii=False).encode()
 
 
 def _remove_stray_temporaries(path: Path) -> None:

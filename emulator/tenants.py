@@ -9,6 +9,7 @@ design.
 
 from __future__ import annotations
 
+import gc
 import logging
 from collections import OrderedDict
 from dataclasses import dataclass, field
@@ -52,6 +53,7 @@ class Tenant:
         """A new base (a loaded document, a regenerated scenario, or the shared one back)."""
         self.base = base
         self.layer = None
+        settle(base)
 
 
 class Tenants:
@@ -66,6 +68,7 @@ class Tenants:
         max_tenants: int = 10_000,
     ) -> None:
         self.initial = initial
+        settle(initial)
         self.journal_size = journal_size
         self.start_clock = start_clock  # every tenant's clock at first use and after a reset
         self.max_tenants = max_tenants  # 0: no limit
@@ -115,7 +118,7 @@ class Tenants:
     def saved(self) -> dict[str, dict[str, Any]]:
         """What a state file keeps, by token digest: every tenant whose state or settings are its
         own. A tenant on the shared base keeps only its layer; one with a base of its own, all.
-        Documents come as builders (`Store.document_later`), safe to run in another thread."""
+        Documents come as `DocumentSource`s, safe to read in another thread."""
         kept = {digest: _entry(tenant, self) for digest, tenant in self._saved.items()}
         for token, tenant in self._tenants.items():
             if (
@@ -128,10 +131,28 @@ class Tenants:
         return kept
 
 
+# A store this large is frozen out of the garbage collector once built (see `settle`).
+SETTLE_EVENTS = 100_000
+
+
+def settle(store: Store) -> None:
+    """Keep a large base store out of the cyclic garbage collector's walks.
+
+    A full collection walks every item of every tracked list: at a million events (the event
+    log's columns) that is about 180 ms, holding the event loop, and it comes round again and
+    again while requests allocate. A base is never written after it is built, and holds no
+    reference cycles (refcounting frees it when dropped), so `gc.freeze()` moves it, with
+    whatever else is alive, to the permanent generation that collections skip. The young
+    generations are collected first, so that little garbage is frozen with it."""
+    if len(store.events) >= SETTLE_EVENTS:
+        gc.collect(1)
+        gc.freeze()
+
+
 def _entry(tenant: Tenant, tenants: Tenants) -> dict[str, Any]:
     return {
         "page_size": tenant.page_size,
         "clock": tenant.clock.frozen_at,
-        "state": None if tenant.base is tenants.initial else tenant.base.document_later(),
-        "layer": None if tenant.layer is None else tenant.layer.document_later(layer_only=True),
+        "state": None if tenant.base is tenants.initial else tenant.base.document_source(),
+        "layer": None if tenant.layer is None else tenant.layer.document_source(layer_only=True),
     }

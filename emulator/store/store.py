@@ -29,7 +29,7 @@ from __future__ import annotations
 import hashlib
 import itertools
 import uuid
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from typing import Any, Protocol
 
 from emulator.errors import BadRequest
@@ -41,7 +41,7 @@ from emulator.store.values import GroupKey, GroupValue, group_value
 from emulator.timestamps import US_PER_DAY, US_PER_HOUR
 from emulator.wire import BillableMetricRecord, CustomerRecord
 
-__all__ = ["DEDUPE_WINDOW", "Document", "MetricLike", "Store"]
+__all__ = ["DEDUPE_WINDOW", "Document", "DocumentSource", "MetricLike", "Store"]
 
 # A transaction id seen less than this long before (processing time) makes a duplicate.
 DEDUPE_WINDOW = 34 * US_PER_DAY
@@ -70,6 +70,36 @@ class Document(Protocol):
     def billable_metrics(self) -> Sequence[MetricLike]: ...
     @property
     def events(self) -> Iterable[EventLike]: ...
+
+
+class DocumentSource:
+    """A fixture document, read a part at a time: its customers and metrics (`head`), then its
+    events one record at a time (`records`), so that a large one is never whole in memory."""
+
+    def __init__(
+        self,
+        customers: list[CustomerRecord],
+        matchers: list[Matcher],
+        events: EventLog,
+        first: int,
+        total: int,
+    ) -> None:
+        self._customers, self._matchers, self._events = customers, matchers, events
+        self._range = range(first, total)
+        self._total = total
+
+    def head(self) -> dict[str, Any]:
+        return {
+            "customers": [customer.model_dump(mode="json") for customer in self._customers],
+            "billable_metrics": [_metric_record(m, self._total) for m in self._matchers],
+        }
+
+    def records(self) -> Iterator[dict[str, Any]]:
+        events = self._events
+        return (events[seq].to_record() for seq in self._range)
+
+    def whole(self) -> dict[str, Any]:
+        return {**self.head(), "events": list(self.records())}
 
 
 class Store:
@@ -124,45 +154,27 @@ class Store:
 
     def to_document(self) -> dict[str, Any]:
         """The fixture document of the current state, in insertion order."""
-        return self.document_later()()
+        return self.document_source().whole()
 
     def layer_document(self) -> dict[str, Any]:
         """Only what this layer holds itself: `from_document(it, base)` gives this store back."""
-        return self.document_later(layer_only=True)()
+        return self.document_source(layer_only=True).whole()
 
-    def document_later(self, layer_only: bool = False) -> Callable[[], dict[str, Any]]:
-        """The document of the state as it is now, built when called. Safe to call from another
-        thread while this store takes more writes: events are only ever appended, and records
-        and matchers are replaced, never changed, so holding the current ones is enough."""
+    def document_source(self, layer_only: bool = False) -> DocumentSource:
+        """The document of the state as it is now, read when asked for. Safe to read from another
+        thread, or between slices, while this store takes more writes: events are only ever
+        appended, and records and matchers are replaced, never changed, so holding the current
+        ones is enough."""
         total = len(self.events)
         if layer_only:
             customers = [customer for _, customer in self.customers.own()]
             metrics = [metric for _, metric in self.metrics.own()]
             first = self.events.offset
         else:
-            customers, metrics, first = (
-                list(self.customers.values()),
-                list(self.metrics.values()),
-                0,
-            )
+            customers, metrics = list(self.customers.values()), list(self.metrics.values())
+            first = 0
         matchers = [self.matchers[metric.id] for metric in metrics]
-        events = self.events
-
-        def build() -> dict[str, Any]:
-            return {
-                "customers": [customer.model_dump(mode="json") for customer in customers],
-                "billable_metrics": [_metric_record(m, total) for m in matchers],
-                "events": [events[seq].to_record() for seq in range(first, total)],
-            }
-
-        return build
-
-    def document_head(self, total: int) -> dict[str, Any]:
-        """Customers and metrics of the document of the first `total` events."""
-        return {
-            "customers": [c.model_dump(mode="json") for c in self.customers.values()],
-            "billable_metrics": [_metric_record(m, total) for m in self.matchers.values()],
-        }
+        return DocumentSource(customers, matchers, self.events, first, total)
 
     # --- customers and metrics ----------------------------------------------------------------
 

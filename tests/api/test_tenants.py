@@ -129,3 +129,26 @@ class TestLifecycle:
             50,
             0,
         )
+
+
+class TestSettle:
+    """A large base is frozen out of the garbage collector's walks; a small one is left alone."""
+
+    def test_large_bases_frozen(self, monkeypatch: pytest.MonkeyPatch) -> None:
+        import gc
+
+        from emulator import tenants
+        from emulator.scenario import load_fixture_file
+
+        store = load_fixture_file(SMALL)
+        gc.unfreeze()
+        try:
+            tenants.settle(store)  # 21 events: under SETTLE_EVENTS
+            assert gc.get_freeze_count() == 0
+            monkeypatch.setattr(tenants, "SETTLE_EVENTS", 21)
+            tenants.settle(store)
+            assert gc.get_freeze_count() > 0
+            column = store.events.transaction_ids  # no longer in any generation collections walk
+            assert all(tracked is not column for tracked in gc.get_objects())
+        finally:
+            gc.unfreeze()
