@@ -21,8 +21,8 @@ stay level). During phases 1, 2, 4 and 5 a separate process polls `GET /_emulato
 costs does not count in those latencies; the emulator's full garbage collections are timed too
 (`GC_WRAPPER`), to tell which stalls they cause.
 
-Writes bench/soak.json and bench/soak.md. Any 5xx that is not an injected fault is a failure, and
-is printed.
+Writes bench/soak.json and bench/soak.md, and puts the table in README.md. Any 5xx that is not
+an injected fault is a failure, and is printed.
 """
 
 from __future__ import annotations
@@ -79,6 +79,7 @@ PAGE_SIZE_HEADER = "X-Emulator-Page-Size"
 # checks each cursor's shape. `seal` makes cursors with a valid MAC to try that check.
 CURSOR_KEY = b"metronome-emulator cursor v1"
 HEALTH_TARGET_MS = 100.0
+README_START, README_END = "<!-- soak:start -->", "<!-- soak:end -->"
 # The emulator runs as `python -m emulator` would (runpy), with one addition: a gc callback that
 # prints how long each full (generation 2) collection of CPython's cyclic garbage collector held
 # the interpreter, so a stall in the health latencies can be matched with a collection. The
@@ -1483,7 +1484,20 @@ def main() -> None:
     results["table"] = table(results)
     (BENCH / "soak.json").write_text(json.dumps(results, indent=2) + "\n")
     (BENCH / "soak.md").write_text(markdown(results))
+    update_readme(markdown(results))
     print(markdown(results))
+
+
+def update_readme(table: str) -> None:
+    """Put the table between the soak markers of README.md's "Speed" section."""
+    readme = BENCH.parent / "README.md"
+    text = readme.read_text()
+    before, start, rest = text.partition(README_START)
+    _, end, after = rest.partition(README_END)
+    if not start or not end:
+        print(f"soak: README.md has no {README_START} ... {README_END} section; not updated")
+        return
+    readme.write_text(f"{before}{start}\n{table}{end}{after}")
 
 
 if __name__ == "__main__":
