@@ -65,8 +65,8 @@ IDEMPOTENCY_BYTES = 4 * MiB
 # POST /v1/usage and /v1/usage/groups: windows in one query (hour windows over 416 days, day
 # windows over 27 years)...
 MAX_WINDOWS = 10_000
-# ...and numbers in one page of /v1/usage, rows x (1 + group values): about a second of work, done
-# in slices that give the event loop back.
+# ...and numbers in one page of /v1/usage, rows x (1 + group values): about 3 s of work and 40 MB
+# of JSON on a 2-core machine, computed and written in slices that give the event loop back.
 MAX_PAGE_NUMBERS = 1_000_000
 
 # POST /_emulator/reset with scenario options, built in a worker thread: a million events take

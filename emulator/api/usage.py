@@ -12,7 +12,7 @@ from contextlib import aclosing
 import orjson
 from aiohttp import web
 
-from emulator.jsonio import read_body, read_model
+from emulator.jsonio import read_body, read_model, send_json_bytes
 from emulator.keys import RESPONSES, SETTINGS, TENANT
 from emulator.pacing import paced
 from emulator.pagination import (
@@ -32,7 +32,7 @@ __all__ = ["list_usage"]
 _CURSOR = (TEXT, TEXT, INDEX)  # the next row's customer id, metric id and window index
 
 
-async def list_usage(request: web.Request) -> web.Response:
+async def list_usage(request: web.Request) -> web.StreamResponse:
     tenant = request[TENANT]
     cursor = request.query.get("next_page") or None  # an empty cursor is no cursor
     page_size = request.headers.get(PAGE_SIZE_HEADER)
@@ -42,7 +42,7 @@ async def list_usage(request: web.Request) -> web.Response:
     cache = request.app[RESPONSES]
     body = cache.get(key)
     if body is not None:
-        return web.Response(body=body, content_type="application/json")
+        return await send_json_bytes(request, body)
 
     query = await read_model(request, UsageQuery)
     scope = UsageScope.resolve(tenant.store, query)
@@ -65,7 +65,7 @@ async def list_usage(request: web.Request) -> web.Response:
     body = b'{"data":[%b],"next_page":%b}' % (b",".join(rows), orjson.dumps(next_page))
     if tenant.store.version == version:  # no write landed between two slices
         cache.put(key, body)
-    return web.Response(body=body, content_type="application/json")
+    return await send_json_bytes(request, body)
 
 
 def _normalised(query: UsageQuery) -> object:
