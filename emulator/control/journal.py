@@ -11,7 +11,8 @@ with `body` the JSON sent (or its text when it is not JSON, or null when there i
 is shown as text, and the entry adds `"body_truncated": true` and `"body_size"` (the whole body's
 size in bytes) after it. A body over `_COMPRESS_OVER` bytes is kept zlib-compressed (an ingest of
 100 events, about 18 KB of JSON, keeps about 3 KB), so the journal is a small part of what a
-tenant costs.
+tenant costs; the ceiling counts bodies as they are given back, so it bounds the answer of
+`GET /_emulator/requests` too.
 """
 
 from __future__ import annotations
@@ -130,11 +131,13 @@ class Journal:
         if self.size == 0:
             return
         kept = body[:JOURNAL_ENTRY_BODY]
+        # Counted as given back, not as kept: the ceiling bounds the journal's answer too.
+        cost = len(kept) + _ENTRY_OVERHEAD
         compressed = len(kept) > _COMPRESS_OVER
         if compressed:
             kept = zlib.compress(kept, 1)
         at = format_rfc3339(at_micros)
         text = [method, path, at, *query, *query.values(), *headers, *headers.values()]
-        cost = len(kept) + sum(map(len, text)) + _ENTRY_OVERHEAD
+        cost += sum(map(len, text))
         entry = _Entry(method, path, query, kept, compressed, len(body), headers, status, at, cost)
         self.entries.add(entry, self.size, self.max_bytes)
