@@ -37,7 +37,6 @@ import json
 import math
 import multiprocessing
 import os
-import platform
 import random
 import re
 import subprocess
@@ -62,6 +61,7 @@ import orjson
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from abuse import gzip_bomb
+from servers import machine
 
 BENCH = Path(__file__).resolve().parent
 MiB = 2**20
@@ -1216,15 +1216,6 @@ async def discover(url: str) -> World:
         live_customers=live,
         metrics={m["name"]: m["id"] for m in metrics["data"]},
     )
-
-
-def machine() -> dict[str, Any]:
-    cpu = platform.processor() or platform.machine()
-    for line in Path("/proc/cpuinfo").read_text().splitlines():
-        if line.startswith("model name"):
-            cpu = line.split(":", 1)[1].strip()
-            break
-    return {"cpu": cpu, "cores": os.cpu_count(), "python": platform.python_version()}
 
 
 def load_average() -> str:
