@@ -150,3 +150,25 @@ class TestDeterminism:
                 answers.append((usage.content, exported.content))
         assert answers[0] == answers[1]
         assert b'"next_page":"' in answers[0][0]
+
+    def test_same_clock_same_writes_same_bytes(self) -> None:
+        """With --clock, what a tenant writes (ids, stamped times, processed_at) is the same too."""
+        answers = []
+        for _ in range(2):
+            with emulator_process("--events", "100", "--clock", "2024-01-09T00:00:00Z") as url:
+                headers = {"Authorization": f"Bearer {TOKEN}"}
+                made = httpx.post(f"{url}/v1/customers", json={"name": "Zed"}, headers=headers)
+                event = {
+                    "transaction_id": "t",
+                    "customer_id": made.json()["data"]["id"],
+                    "event_type": "e",
+                    "timestamp": "2024-01-08T12:00:00Z",
+                }
+                httpx.post(f"{url}/v1/ingest", json=[event], headers=headers).raise_for_status()
+                search = httpx.post(
+                    f"{url}/v1/events/search", json={"transactionIds": ["t"]}, headers=headers
+                )
+                exported = httpx.get(f"{url}/_emulator/state", headers=headers)
+                answers.append((made.content, search.content, exported.content))
+        assert answers[0] == answers[1]
+        assert b'"created_at":"2024-01-09T00:00:00Z"' in answers[0][2]
