@@ -53,16 +53,20 @@ async def list_usage(request: web.Request) -> web.StreamResponse:
         position = (customer_id, metric_id, window)
     limit = page_size_from_header(page_size) or tenant.page_size or request.app[SETTINGS].page_size
     scope.check_page(limit)
-    rows: list[bytes] = []
+    # The body's pieces, each row with the comma before it: joined once (a 40 MB page copied
+    # twice held the event loop for tens of milliseconds).
+    pieces = [b'{"data":[']
     following = None
     async with aclosing(paced(iter_rows(tenant.store, scope, position))) as computed:
         async for at, row in computed:
-            if len(rows) == limit:
+            if len(pieces) > limit:
                 following = at
                 break
-            rows.append(orjson.dumps(row))
+            pieces.append(orjson.dumps(row) if len(pieces) == 1 else b"," + orjson.dumps(row))
     next_page = None if following is None else encode_cursor(list(following), query_fingerprint)
-    body = b'{"data":[%b],"next_page":%b}' % (b",".join(rows), orjson.dumps(next_page))
+    pieces.append(b'],"next_page":%b}' % orjson.dumps(next_page))
+    body = b"".join(pieces)
+    del pieces
     if tenant.store.version == version:  # no write landed between two slices
         cache.put(key, body)
     return await send_json_bytes(request, body)
