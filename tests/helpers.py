@@ -6,7 +6,7 @@ from pathlib import Path
 from typing import Any
 
 from emulator.store.store import Store
-from emulator.store.usage import UsageScope, usage_page
+from emulator.store.usage import UsageScope, iter_rows
 from emulator.wire import UsageQuery
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -26,6 +26,4 @@ OLD_API_CALLS = "66666666-6666-4666-8666-666666666666"
 def all_rows(store: Store, query: dict[str, Any]) -> list[dict[str, Any]]:
     """Every row of `query`, as one page of unlimited size."""
     scope = UsageScope.resolve(store, UsageQuery.model_validate(query))
-    rows, following = usage_page(store, scope, None, 10**9)
-    assert following is None
-    return rows
+    return [row for _, row in iter_rows(store, scope, None)]

@@ -32,7 +32,6 @@ __all__ = [
     "group_rows",
     "iter_rows",
     "json_number",
-    "usage_page",
 ]
 
 MAX_GROUP_VALUES = 200
@@ -155,19 +154,6 @@ def iter_rows(
                 wi += 1
             mi, wi = mi + 1, 0
         ci, mi = ci + 1, 0
-
-
-def usage_page(
-    store: Store, scope: UsageScope, position: Position | None, limit: int
-) -> tuple[list[dict[str, Any]], Position | None]:
-    """Up to `limit` rows from `position` on, and the position of the row after them (None at the
-    end), in one go."""
-    rows: list[dict[str, Any]] = []
-    for at, row in iter_rows(store, scope, position):
-        if len(rows) == limit:
-            return rows, at
-        rows.append(row)
-    return rows, None
 
 
 # Where the next row of `/v1/usage/groups` starts: (window index, group value or None).
