@@ -1,5 +1,3 @@
-import sys
+from emulator.cli import console
 
-from emulator.cli import main
-
-sys.exit(main())
+console()

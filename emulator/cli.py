@@ -7,9 +7,10 @@ import asyncio
 import os
 import signal
 import sys
+import threading
 from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import Any
+from typing import Any, NoReturn
 
 from aiohttp import web
 
@@ -22,7 +23,7 @@ from emulator.settings import Settings
 from emulator.statefile import StateFileError
 from emulator.timestamps import parse_rfc3339
 
-__all__ = ["build_parser", "main", "settings_from"]
+__all__ = ["build_parser", "console", "main", "settings_from"]
 
 DEFAULTS = Settings()
 
@@ -53,9 +54,18 @@ def _clock(text: str) -> int:
     return parse_rfc3339(text)
 
 
+def _switch(text: str) -> bool:
+    if text.lower() in ("1", "true", "yes"):
+        return True
+    if text.lower() in ("0", "false", "no"):
+        return False
+    raise ValueError(text)
+
+
 _positive.__name__ = "non-negative integer"
 _clock.__name__ = "RFC 3339 timestamp with an offset"
 _page_size.__name__ = "page size (1..100000)"
+_switch.__name__ = "switch (1, true, yes, 0, false or no)"
 
 # (flag, environment variable, type, default, help)
 _OPTIONS: list[tuple[str, str, Callable[[str], Any], Any, str]] = [
@@ -190,6 +200,14 @@ def build_parser() -> argparse.ArgumentParser:
         "comma-separated; default: any non-empty token]",
     )
     parser.set_defaults(env_tokens=[t for t in tokens.split(",") if t])
+    parser.add_argument(
+        "--exit-with-stdin",
+        action="store_true",
+        default=_env_default("EMULATOR_EXIT_WITH_STDIN", _switch, False),
+        help="stop when standard input closes: for a parent process that runs the emulator as "
+        "its child, so that it stops even if the parent dies [env EMULATOR_EXIT_WITH_STDIN=1; "
+        "default off]",
+    )
     parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
     return parser
 
@@ -212,6 +230,7 @@ def settings_from(argv: Sequence[str] | None = None) -> Settings:
         clock=args.clock,
         max_tenants=args.max_tenants,
         reset_max_events=min(args.reset_max_events, RESET_EVENTS),
+        exit_with_stdin=args.exit_with_stdin,
     )
 
 
@@ -221,6 +240,10 @@ async def serve(settings: Settings) -> None:
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(sig, stop.set)
+    if settings.exit_with_stdin:
+        threading.Thread(
+            target=_stop_at_end_of_input, args=(loop, stop), name="stdin", daemon=True
+        ).start()
     app = create_app(settings)
     runner = web.AppRunner(app, handle_signals=False, access_log=None)
     await runner.setup()
@@ -242,6 +265,14 @@ async def serve(settings: Settings) -> None:
             await runner.cleanup()  # writes --state-file
         except StateFileError as exc:
             raise _ShutdownError(str(exc)) from None
+
+
+def _stop_at_end_of_input(loop: asyncio.AbstractEventLoop, stop: asyncio.Event) -> None:
+    """Read standard input to its end (a parent that closed the pipe, or died), then stop."""
+    while sys.stdin.buffer.read(65536):
+        continue
+    if not loop.is_closed():
+        loop.call_soon_threadsafe(stop.set)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -268,3 +299,14 @@ def main(argv: Sequence[str] | None = None) -> int:
         )
         return 1
     return 0
+
+
+def console() -> NoReturn:
+    """The `metronome-emulator` and `python -m emulator` entry point: `main()`, then the process
+    ends without freeing its heap object by object, which takes 0.2 s at the seeded default and
+    seconds at a million events and leaves nothing behind that the exit does not. The state file
+    is written by then (on shutdown, inside `main`), and the output is flushed here."""
+    code = main()
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os._exit(code)

@@ -22,6 +22,7 @@ class Settings:
     clock: int | None = None  # every tenant's clock frozen here at start (epoch µs); None: wall
     max_tenants: int = 10_000  # past it the least recently used tenant is forgotten; 0: no limit
     reset_max_events: int = 1_000_000  # the most events a reset with scenario options may ask for
+    exit_with_stdin: bool = False  # stop when standard input closes (a parent process's child)
     # Size of the generated scenario.
     customers: int = 8
     days: int = 7

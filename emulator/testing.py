@@ -1,30 +1,40 @@
-"""`Emulator`: the emulator in a background thread, for any test runner.
+"""The emulator for any test runner: in a background thread (`Emulator`) or as a child process
+(`EmulatorProcess`, what the pytest plugin runs).
 
     with Emulator(seed=1, page_size=10, clock="2024-01-08T00:00:00Z") as emu:
         client = Metronome(base_url=emu.url, bearer_token=emu.token)
 
 The handle talks to the control API over HTTP (stdlib only), so it works the same against an
 emulator started elsewhere, such as a docker sidecar: `EmulatorHandle(url, token)`.
+
+This module imports no part of the server until an `Emulator` starts, so that a process that
+only runs `EmulatorProcess` (a pytest session) does not load it.
 """
 
 from __future__ import annotations
 
-import asyncio
+import collections
 import json
+import os
+import re
+import subprocess
+import sys
 import threading
 import urllib.error
 import urllib.request
 from pathlib import Path
 from types import TracebackType
-from typing import Any
+from typing import IO, TYPE_CHECKING, Any
 
-from aiohttp import web
-
-from emulator.app import create_app
 from emulator.settings import Settings
 from emulator.timestamps import parse_rfc3339
 
-__all__ = ["Emulator", "EmulatorError", "EmulatorHandle"]
+if TYPE_CHECKING:
+    import asyncio
+
+__all__ = ["Emulator", "EmulatorError", "EmulatorHandle", "EmulatorProcess"]
+
+_LISTENING = re.compile(r"listening on (http://\S+)")
 
 
 class EmulatorError(Exception):
@@ -164,6 +174,12 @@ class Emulator(EmulatorHandle):
         self.stop()
 
     def _serve(self) -> None:
+        import asyncio
+
+        from aiohttp import web
+
+        from emulator.app import create_app
+
         loop = asyncio.new_event_loop()
         try:
             runner = web.AppRunner(create_app(self.settings), access_log=None)
@@ -182,3 +198,123 @@ class Emulator(EmulatorHandle):
         loop.run_forever()
         loop.run_until_complete(runner.cleanup())
         loop.close()
+
+
+class EmulatorProcess(EmulatorHandle):
+    """The emulator as a child process (`python -m emulator`) on a free port of 127.0.0.1.
+
+        with EmulatorProcess(seed=7, page_size=3, clock="2024-01-08T00:00:00Z") as emu:
+            client = Metronome(base_url=emu.url, bearer_token=emu.token)
+
+    Keywords are those of `Emulator`, passed as the command line's flags (`page_size=3` is
+    `--page-size 3`, `tokens=["a", "b"]` is `--token a --token b`, `exit_with_stdin=True` is a
+    flag alone). The child reads no `EMULATOR_*` variable: only the keywords configure it.
+
+    It runs on its own interpreter, so its work does not share this process's CPU time, and a
+    session's imports overlap its start-up: `start()` returns at once and `url` waits until the
+    child listens (RuntimeError, with what it printed, if it exits first). It stops when
+    `stop()` closes its standard input, or when this process dies and the pipe closes with it
+    (`--exit-with-stdin`). What it prints once started (an evicted tenant) goes to this
+    process's standard error.
+    """
+
+    def __init__(self, token: str = "test-token", **options: Any) -> None:
+        self.token = token
+        self._argv = [
+            sys.executable, "-m", "emulator", "--host", "127.0.0.1", "--port", "0",
+            "--exit-with-stdin", *_flags(options),
+        ]  # fmt: skip
+        self._process: subprocess.Popen[bytes] | None = None
+        self._url: str | None = None
+        self._ready = threading.Event()
+        self._output: collections.deque[str] = collections.deque(maxlen=50)
+        self._reader: threading.Thread | None = None
+
+    @property
+    def url(self) -> str:  # type: ignore[override]  # a plain attribute of other handles
+        if self._url is None:
+            if self._reader is None:
+                raise RuntimeError("EmulatorProcess.start() was not called")
+            self._ready.wait()
+            if self._url is None:
+                code = self._process.wait() if self._process is not None else None
+                raise RuntimeError(
+                    f"the emulator did not start (exit code {code}): {''.join(self._output)}"
+                )
+        return self._url
+
+    def start(self) -> EmulatorProcess:
+        env = {k: v for k, v in os.environ.items() if not k.startswith("EMULATOR_")}
+        self._process = subprocess.Popen(
+            self._argv,
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            env=env,
+        )
+        assert self._process.stdout is not None
+        self._reader = threading.Thread(
+            target=self._read, args=(self._process.stdout,), name="emulator-output", daemon=True
+        )
+        self._reader.start()
+        return self
+
+    def _read(self, output: IO[bytes]) -> None:
+        """The child's output: kept until the start-up line, then copied to standard error (the
+        file descriptor, which a test runner may capture, not `sys.stderr`, which it swaps)."""
+        for line in output:
+            if self._ready.is_set():
+                os.write(2, line)
+                continue
+            text = line.decode(errors="replace")
+            self._output.append(text)
+            if match := _LISTENING.search(text):
+                self._url = match.group(1)
+                self._ready.set()
+        output.close()
+        self._ready.set()  # exited before listening: `url` says so
+
+    def stop(self) -> None:
+        """Close the child's standard input, which stops it, and wait for it: RuntimeError if it
+        did not shut down cleanly."""
+        process, self._process = self._process, None
+        if process is None:
+            return
+        assert process.stdin is not None
+        assert self._reader is not None
+        process.stdin.close()
+        try:
+            code = process.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            code = process.wait()
+        self._reader.join()
+        if code != 0 and self._url is not None:
+            raise RuntimeError(f"the emulator exited with code {code}")
+
+    def __enter__(self) -> EmulatorProcess:
+        return self.start()
+
+    def __exit__(
+        self,
+        kind: type[BaseException] | None,
+        value: BaseException | None,
+        traceback: TracebackType | None,
+    ) -> None:
+        self.stop()
+
+
+def _flags(options: dict[str, Any]) -> list[str]:
+    """Keyword options as command-line flags: `page_size=3` -> `--page-size 3`."""
+    flags: list[str] = []
+    for name, value in options.items():
+        flag = "--token" if name == "tokens" else "--" + name.replace("_", "-")
+        if value is None or value is False:
+            continue
+        if value is True:
+            flags.append(flag)
+        elif isinstance(value, list | tuple):
+            flags.extend(part for item in value for part in (flag, str(item)))
+        else:
+            flags.extend((flag, str(value)))
+    return flags

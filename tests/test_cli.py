@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import os
 import signal
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -27,6 +29,7 @@ class TestSettings:
             "EMULATOR_CLOCK",
             "EMULATOR_MAX_TENANTS",
             "EMULATOR_RESET_MAX_EVENTS",
+            "EMULATOR_EXIT_WITH_STDIN",
         ):
             monkeypatch.delenv(name, raising=False)
         settings = settings_from([])
@@ -39,6 +42,7 @@ class TestSettings:
         assert settings.tokens == ()
         assert (settings.clock, settings.max_tenants) == (None, 10_000)  # None: the wall clock
         assert settings.reset_max_events == 1_000_000
+        assert settings.exit_with_stdin is False
 
     def test_environment(self, monkeypatch: pytest.MonkeyPatch) -> None:
         env = {
@@ -54,6 +58,7 @@ class TestSettings:
             "EMULATOR_CLOCK": "2024-03-02T01:00:00+01:00",
             "EMULATOR_MAX_TENANTS": "7",
             "EMULATOR_RESET_MAX_EVENTS": "5000000",  # more than the ceiling: the ceiling
+            "EMULATOR_EXIT_WITH_STDIN": "true",
         }
         for name, value in env.items():
             monkeypatch.setenv(name, value)
@@ -76,6 +81,7 @@ class TestSettings:
             7,
         )
         assert settings.reset_max_events == 1_000_000
+        assert settings.exit_with_stdin is True
 
     def test_flags_win(self, monkeypatch: pytest.MonkeyPatch) -> None:
         monkeypatch.setenv("EMULATOR_SEED", "9")
@@ -102,15 +108,23 @@ class TestSettings:
             "CLOCK",
             "MAX_TENANTS",
             "RESET_MAX_EVENTS",
+            "EXIT_WITH_STDIN",
         ):
             assert f"EMULATOR_{name}" in text
 
+    @pytest.mark.parametrize(
+        ("name", "value"), [("EMULATOR_PAGE_SIZE", "0"), ("EMULATOR_EXIT_WITH_STDIN", "maybe")]
+    )
     def test_bad_environment_value(
-        self, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+        self,
+        name: str,
+        value: str,
+        monkeypatch: pytest.MonkeyPatch,
+        capsys: pytest.CaptureFixture[str],
     ) -> None:
-        monkeypatch.setenv("EMULATOR_PAGE_SIZE", "0")
+        monkeypatch.setenv(name, value)
         assert main([]) == 2
-        assert "EMULATOR_PAGE_SIZE='0'" in capsys.readouterr().err
+        assert f"{name}={value!r}" in capsys.readouterr().err
 
     @pytest.mark.parametrize(
         "flags",
@@ -154,6 +168,29 @@ class TestStartUp:
         assert process.stdout is not None
         assert "listening on" in process.stdout.readline()
         process.send_signal(signal.SIGINT)
+        assert process.wait(timeout=10) == 0
+        process.stdout.close()
+
+    @pytest.mark.parametrize(
+        ("flags", "env"), [(["--exit-with-stdin"], {}), ([], {"EMULATOR_EXIT_WITH_STDIN": "yes"})]
+    )
+    def test_exit_with_stdin(self, flags: list[str], env: dict[str, str]) -> None:
+        """A parent that closes the pipe (or dies) stops its emulator, cleanly."""
+        process = subprocess.Popen(
+            [sys.executable, "-m", "emulator", "--port", "0", "--events", "10", *flags],
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            text=True,
+            env={**os.environ, **env},
+        )
+        assert process.stdin is not None
+        assert process.stdout is not None
+        assert "listening on" in process.stdout.readline()
+        process.stdin.write("anything a parent writes is read and ignored\n")
+        process.stdin.flush()
+        time.sleep(0.2)
+        assert process.poll() is None
+        process.stdin.close()
         assert process.wait(timeout=10) == 0
         process.stdout.close()
 

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import re
+import subprocess
+import sys
 
 import pytest
 
@@ -90,13 +92,52 @@ class TestPlugin:
     ) -> None:
         monkeypatch.setenv("EMULATOR_EVENTS", "12")
         monkeypatch.setenv("EMULATOR_CUSTOMERS", "2")
+        monkeypatch.setenv("EMULATOR_PAGE_SIZE", "5")
+        # A sidecar's own variables do not reach the session's emulator.
+        monkeypatch.setenv("EMULATOR_PORT", "1")
+        monkeypatch.setenv("EMULATOR_TOKENS", "only-the-sidecar-token")
         pytester.makepyfile(
             """
             def test_env(metronome_emulator):
                 assert len(metronome_emulator.state()["events"]) == 12
+                assert metronome_emulator.request("GET", "/_emulator/config") == {"page_size": 5}
             """
         )
         pytester.runpytest("-p", "no:cacheprovider").assert_outcomes(passed=1)
+
+    def test_a_bad_variable_fails_the_tests_that_need_the_emulator(
+        self, pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch
+    ) -> None:
+        monkeypatch.setenv("EMULATOR_PAGE_SIZE", "0")
+        pytester.makepyfile(
+            """
+            def test_env(metronome_emulator):
+                pass
+
+            def test_other():
+                pass
+            """
+        )
+        result = pytester.runpytest("-p", "no:cacheprovider")
+        result.assert_outcomes(passed=1, errors=1)
+        result.stdout.fnmatch_lines(
+            [
+                "*the emulator did not start (exit code 2)*",
+                "*argument --page-size: invalid page size (1..100000) value: '0'",
+            ]
+        )
+
+
+def test_loading_the_plugin_loads_no_server() -> None:
+    """Every pytest session where the package is installed imports the plugin: it stays light,
+    and the server's modules load only in the emulator's own process."""
+    code = (
+        "import sys, emulator.pytest_plugin\n"
+        "heavy = sorted(m for m in sys.modules if m.split('.')[0] in "
+        "('aiohttp', 'pydantic', 'faker', 'asyncio') or m in ('emulator.app', 'emulator.cli'))\n"
+        "assert not heavy, heavy\n"
+    )
+    subprocess.run([sys.executable, "-c", code], check=True, timeout=60)
 
 
 class TestAtScale:

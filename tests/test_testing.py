@@ -1,15 +1,31 @@
-"""`Emulator`, the context manager for any test runner: start, control calls, tenants, stop."""
+"""`Emulator` and `EmulatorProcess`, the context managers for any test runner: start, control
+calls, tenants, stop."""
 
 from __future__ import annotations
 
 import json
+import os
+import signal
 import socket
+import subprocess
+import sys
+import time
 from pathlib import Path
 
 import pytest
 
-from emulator.testing import Emulator, EmulatorError
+from emulator.testing import Emulator, EmulatorError, EmulatorProcess
 from tests.helpers import SMALL
+
+
+def _port_free(port: int) -> bool:
+    with socket.socket() as sock:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            sock.bind(("127.0.0.1", port))
+        except OSError:
+            return False
+    return True
 
 
 class TestEmulator:
@@ -21,9 +37,7 @@ class TestEmulator:
             assert emu.request("GET", "/_emulator/health")["events"] == 50
             assert emu.request("GET", "/_emulator/config") == {"page_size": 7}
             port = int(emu.url.rsplit(":", 1)[1])
-        with socket.socket() as sock:  # stopped: nothing listens there any more
-            sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-            sock.bind(("127.0.0.1", port))
+        assert _port_free(port)  # stopped: nothing listens there any more
 
     def test_load_state_reset_and_tenants(self) -> None:
         with Emulator(customers=2, days=1, events=20) as emu:
@@ -90,3 +104,97 @@ def test_clock_and_drop_through_the_handle() -> None:
         emu.drop()  # forgotten: afresh from the seed, at the start clock
         assert len(emu.state()["customers"]) == 1
         assert emu.clock() == {"now": "2024-01-02T00:00:00Z", "frozen": True}
+
+
+class TestEmulatorProcess:
+    """The emulator as a child process: keywords are its flags, it stops with its parent."""
+
+    def test_keywords_are_flags_and_the_environment_is_not_read(
+        self, monkeypatch: pytest.MonkeyPatch
+    ) -> None:
+        # A sidecar's variables in the test's environment must not move or restrict the child.
+        monkeypatch.setenv("EMULATOR_PORT", "1")
+        monkeypatch.setenv("EMULATOR_TOKENS", "only-this")
+        monkeypatch.setenv("EMULATOR_EVENTS", "7")
+        with EmulatorProcess(
+            seed=3, customers=2, days=1, events=50, page_size=7, clock="2024-01-02T00:00:00Z"
+        ) as emu:
+            assert emu.url.startswith("http://127.0.0.1:")
+            assert emu.request("GET", "/_emulator/health")["events"] == 50
+            assert emu.request("GET", "/_emulator/config") == {"page_size": 7}
+            assert emu.clock() == {"now": "2024-01-02T00:00:00Z", "frozen": True}
+            assert emu.tenant("other").reset(events=5)["events"] == 5
+            port = int(emu.url.rsplit(":", 1)[1])
+        assert _port_free(port)
+        emu.stop()  # a second stop does nothing
+
+    def test_list_and_switch_keywords(self) -> None:
+        with EmulatorProcess(token="a", events=1, journal_size=0, tokens=["a", "b"]) as emu:
+            assert emu.request("GET", "/_emulator/requests") == {"data": []}
+            with pytest.raises(EmulatorError) as caught:
+                emu.tenant("c").state()
+        assert caught.value.status == 401
+
+    def test_a_child_that_cannot_start_says_why(self, tmp_path: Path) -> None:
+        path = tmp_path / "bad.json"
+        path.write_text("{")
+        with EmulatorProcess(fixtures=path) as emu, pytest.raises(RuntimeError) as caught:
+            emu.url  # noqa: B018  # waiting for the start-up line
+        assert "exit code 2" in str(caught.value)
+        assert "fixture document must be valid JSON" in str(caught.value)
+        with EmulatorProcess(sede=7) as emu, pytest.raises(RuntimeError) as caught:
+            emu.url  # noqa: B018
+        assert "unrecognized arguments: --sede 7" in str(caught.value)
+
+    def test_what_the_child_prints_later_reaches_standard_error(
+        self, capfd: pytest.CaptureFixture[str]
+    ) -> None:
+        with EmulatorProcess(events=1, max_tenants=1) as emu:
+            emu.tenant("one").state()
+            emu.tenant("two").state()  # forgets "one", with a line on standard error
+        assert "more than 1 tenants: forgot the least recently used one" in capfd.readouterr().err
+
+    def test_the_child_stops_when_its_parent_dies(self) -> None:
+        parent = subprocess.run(
+            [
+                sys.executable,
+                "-c",
+                "import os, sys\n"
+                "from emulator.testing import EmulatorProcess\n"
+                "emu = EmulatorProcess(events=1).start()\n"
+                "print(emu.url, emu._process.pid, flush=True)\n"
+                "os.kill(os.getpid(), 9)  # no stop(), no cleanup\n",
+            ],
+            capture_output=True,
+            text=True,
+            timeout=60,
+        )
+        assert parent.returncode == -signal.SIGKILL
+        url, pid = parent.stdout.split()  # it was listening when its parent died
+        assert url.startswith("http://127.0.0.1:")
+        deadline = time.monotonic() + 20
+        while _alive(int(pid)) and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert not _alive(int(pid)), "the orphaned emulator is still running"
+
+
+def _alive(pid: int) -> bool:
+    """Whether `pid` still runs (an orphan is reaped by init, so it does not linger as a zombie)."""
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    return Path(f"/proc/{pid}/stat").read_text().split(") ")[1][0] != "Z"
+
+
+def test_readme_example_for_other_runners(capsys: pytest.CaptureFixture[str]) -> None:
+    readme = (Path(__file__).resolve().parent.parent / "README.md").read_text()
+    start = readme.index("For other runners, use the same handle")
+    opening = readme.index("```python\n", start) + len("```python\n")
+    block = readme[opening : readme.index("```\n", opening)]
+    exec(compile(block, "README.md", "exec"), {})  # the README's own code
+    printed = capsys.readouterr().out.splitlines()
+    assert len(printed) == 2
+    assert all(
+        line.startswith("http://127.0.0.1:") and line.endswith(" test-token") for line in printed
+    )
