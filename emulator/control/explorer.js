@@ -10,6 +10,7 @@
   const MAX_POINTS = 20000; // usage rows one chart may ask for
   const MAX_DOTS = 3000; // past this many numbers the chart draws lines only (the table has them)
   const SEARCH_REQUESTS = 20; // filtered event requests one search makes before asking to go on
+  const SEARCH_BESIDE_CHART = 100000; // up to this many stored events, the first search runs beside the chart
   const DAY_MS = 86400000;
   const COLORS = ["#2f5bd3", "#e8590c", "#0ca678", "#ae3ec9", "#f59f00", "#1098ad", "#e03131",
     "#5c940d", "#7048e8", "#c2255c"];
@@ -138,14 +139,16 @@
   async function openTenant(token) {
     state.token = token;
     $("token").value = token;
-    $("world").hidden = false;
     say("status", "Loading…");
     const current = ticket("open");
+    const world = $("world");
+    // The first time, the panels stay hidden until all of them are drawn and then show at once:
+    // a new tab lays the whole page out again for every answer that changes it, 10 to 40 ms each
+    // on a slow machine. On a big store they show as they come (see refreshEvents).
     // The chart needs the catalog and the days of the data; the rest loads beside it (each part
-    // reports its own errors). The events' matched metrics wait for the chart: their search
-    // scans the log on the server, which would hold up the chart's pages at a million events.
-    // The side panels' requests wait until the chart's first ones are answered: a browser opens
-    // six connections at a time, and the chart's requests should not queue behind them.
+    // reports its own errors). The side panels' requests wait until the chart's first ones are
+    // answered: a browser opens six connections at a time, and the chart's requests should not
+    // queue behind them.
     let sides;
     const sidesStarted = new Promise((resolve) => { sides = resolve; });
     const chart = (async () => {
@@ -158,14 +161,18 @@
         sides();
         renderCatalogTables(catalog);
         await drawing;
-        performance.mark("explorer-chart");
+        if (!world.hidden) await markPainted("explorer-chart");
       } finally {
         sides();
       }
     })();
     const charted = chart.catch(() => null);
+    const bigStore = () => {
+      world.hidden = false;
+      return charted;
+    };
     const rest = Promise.all([
-      refreshEvents(true, null, charted),
+      refreshEvents(true, null, bigStore),
       sidesStarted.then(() => Promise.all([refreshJournal(), refreshFaults(), refreshConfig(),
         refreshClock()])),
     ]);
@@ -177,14 +184,26 @@
     }
     await rest;
     if (!current()) return;
+    if (world.hidden) {
+      world.hidden = false;
+      await markPainted("explorer-chart");
+    }
     if (state.firstRender === null) {
-      state.firstRender = performance.mark("explorer-first-render").startTime;
+      state.firstRender = (await markPainted("explorer-first-render")).startTime;
       document.body.dataset.firstRenderMs = state.firstRender.toFixed(1);
       $("timing").textContent = `First render ${state.firstRender.toFixed(0)} ms after navigation start.`;
     }
     await refreshJournal(); // again, with this page's own first calls
     document.body.dataset.ready = "true";
     schedulePoll();
+  }
+
+  // A performance mark once what the page holds now is on screen: a callback of the next
+  // animation frame runs before that frame is laid out and painted, a task it queues after.
+  function markPainted(name) {
+    return new Promise((resolve) => {
+      requestAnimationFrame(() => setTimeout(() => resolve(performance.mark(name)), 0));
+    });
   }
 
   async function loadCatalog() {
@@ -538,7 +557,10 @@
 
   // --- events -------------------------------------------------------------------------------
 
-  async function refreshEvents(fromNewest, before, matchAfter) {
+  // `bigStore`, when given, is called where the store holds more than SEARCH_BESIDE_CHART events,
+  // and the search for the matched metrics waits for the promise it returns: that search reads
+  // every transaction id on the server, which at a million events would hold up the chart.
+  async function refreshEvents(fromNewest, before, bigStore) {
     const current = ticket("events");
     const customer = $("events-customer").value.trim();
     const txn = $("events-txn").value.trim();
@@ -583,7 +605,7 @@
     }
     say("events-status", text);
     renderEvents(found, null);
-    if (matchAfter) await matchAfter;
+    if (bigStore && total > SEARCH_BESIDE_CHART) await bigStore();
     if (found.length && current()) await matchEvents(found, current);
   }
 
