@@ -22,9 +22,10 @@ import sys
 import threading
 import urllib.error
 import urllib.request
+from abc import ABC, abstractmethod
 from pathlib import Path
 from types import TracebackType
-from typing import IO, TYPE_CHECKING, Any
+from typing import IO, TYPE_CHECKING, Any, Self
 
 from emulator.settings import Settings
 from emulator.timestamps import parse_rfc3339
@@ -133,7 +134,29 @@ class EmulatorHandle:
         self.request("DELETE", "/_emulator/tenant")
 
 
-class Emulator(EmulatorHandle):
+class _Served(EmulatorHandle, ABC):
+    """A handle that runs its own emulator: started on entering a `with` block, stopped on
+    leaving it."""
+
+    @abstractmethod
+    def start(self) -> Self: ...
+
+    @abstractmethod
+    def stop(self) -> None: ...
+
+    def __enter__(self) -> Self:
+        return self.start()
+
+    def __exit__(
+        self,
+        kind: type[BaseException] | None,
+        value: BaseException | None,
+        traceback: TracebackType | None,
+    ) -> None:
+        self.stop()
+
+
+class Emulator(_Served):
     """An emulator on a free port of 127.0.0.1, served from a background thread."""
 
     def __init__(self, token: str = "test-token", **settings: Any) -> None:
@@ -162,17 +185,6 @@ class Emulator(EmulatorHandle):
             self._thread.join()
             self._loop = self._thread = None
 
-    def __enter__(self) -> Emulator:
-        return self.start()
-
-    def __exit__(
-        self,
-        kind: type[BaseException] | None,
-        value: BaseException | None,
-        traceback: TracebackType | None,
-    ) -> None:
-        self.stop()
-
     def _serve(self) -> None:
         import asyncio
 
@@ -200,7 +212,7 @@ class Emulator(EmulatorHandle):
         loop.close()
 
 
-class EmulatorProcess(EmulatorHandle):
+class EmulatorProcess(_Served):
     """The emulator as a child process (`python -m emulator`) on a free port of 127.0.0.1.
 
         with EmulatorProcess(seed=7, page_size=3, clock="2024-01-08T00:00:00Z") as emu:
@@ -291,17 +303,6 @@ class EmulatorProcess(EmulatorHandle):
         self._reader.join()
         if code != 0 and self._url is not None:
             raise RuntimeError(f"the emulator exited with code {code}")
-
-    def __enter__(self) -> EmulatorProcess:
-        return self.start()
-
-    def __exit__(
-        self,
-        kind: type[BaseException] | None,
-        value: BaseException | None,
-        traceback: TracebackType | None,
-    ) -> None:
-        self.stop()
 
 
 def _flags(options: dict[str, Any]) -> list[str]:
