@@ -256,6 +256,12 @@ class EmulatorProcess(_Served):
         return self._url
 
     def start(self) -> EmulatorProcess:
+        """Start the child (again, after `stop()`); RuntimeError if it runs already."""
+        if self._process is not None:
+            raise RuntimeError("this EmulatorProcess is already started")
+        self._url = None
+        self._ready = threading.Event()
+        self._output.clear()
         env = {k: v for k, v in os.environ.items() if not k.startswith("EMULATOR_")}
         self._process = subprocess.Popen(
             self._argv,

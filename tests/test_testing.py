@@ -128,6 +128,18 @@ class TestEmulatorProcess:
         assert _port_free(port)
         emu.stop()  # a second stop does nothing
 
+    def test_started_once_at_a_time_and_again_after_stop(self) -> None:
+        emu = EmulatorProcess(events=1)
+        with pytest.raises(RuntimeError, match="start\\(\\) was not called"):
+            emu.url  # noqa: B018
+        with emu:
+            first = emu.url
+            with pytest.raises(RuntimeError, match="already started"):
+                emu.start()
+        assert _port_free(int(first.rsplit(":", 1)[1]))
+        with emu:  # a new child: its own URL, not the stopped one's
+            assert emu.request("GET", "/_emulator/health")["events"] == 1
+
     def test_list_and_switch_keywords(self) -> None:
         with EmulatorProcess(token="a", events=1, journal_size=0, tokens=["a", "b"]) as emu:
             assert emu.request("GET", "/_emulator/requests") == {"data": []}
