@@ -238,8 +238,7 @@ async def serve(settings: Settings) -> None:
     # Before anything else, so that a signal sent right after the start-up line is not lost.
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
-    for sig in (signal.SIGINT, signal.SIGTERM):
-        loop.add_signal_handler(sig, stop.set)
+    _stop_on_signals(loop, stop)
     if settings.exit_with_stdin:
         threading.Thread(
             target=_stop_at_end_of_input, args=(loop, stop), name="stdin", daemon=True
@@ -267,15 +266,42 @@ async def serve(settings: Settings) -> None:
             raise _ShutdownError(str(exc)) from None
 
 
+def _stop_on_signals(loop: asyncio.AbstractEventLoop, stop: asyncio.Event) -> None:
+    """SIGINT and SIGTERM set `stop`. Windows' event loops have no signal handlers: there
+    `signal.signal` does it (Ctrl-C; a parent's terminate() ends the process outright)."""
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        try:
+            loop.add_signal_handler(sig, stop.set)
+        except NotImplementedError:
+            signal.signal(sig, lambda *_: loop.call_soon_threadsafe(stop.set))
+
+
 def _stop_at_end_of_input(loop: asyncio.AbstractEventLoop, stop: asyncio.Event) -> None:
-    """Read standard input to its end (a parent that closed the pipe, or died), then stop."""
-    while sys.stdin.buffer.read(65536):
-        continue
+    """Read standard input to its end (a parent that closed the pipe, or died), then stop. It
+    reads the file descriptor, not `sys.stdin`, whose buffer lock a thread still blocked on it
+    would hold at interpreter shutdown; an input that cannot be read (none at all) has ended."""
+    while True:
+        try:
+            if not os.read(0, 65536):
+                break
+        except OSError:  # no readable standard input at all: it has ended
+            break
     if not loop.is_closed():
         loop.call_soon_threadsafe(stop.set)
 
 
+def _open_standard_descriptors() -> None:
+    """A standard descriptor started closed gets /dev/null: otherwise the next socket would take
+    its number, and libuv (under uvloop) aborts the process when it closes a socket below 3."""
+    for fd in (0, 1, 2):
+        try:
+            os.fstat(fd)
+        except OSError:
+            os.open(os.devnull, os.O_RDWR)  # the lowest free number: this one
+
+
 def main(argv: Sequence[str] | None = None) -> int:
+    _open_standard_descriptors()
     try:
         settings = settings_from(argv)
     except _EnvError as exc:

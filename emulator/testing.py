@@ -28,7 +28,7 @@ from types import TracebackType
 from typing import IO, TYPE_CHECKING, Any, Self
 
 from emulator.settings import Settings
-from emulator.timestamps import parse_rfc3339
+from emulator.timestamps import format_rfc3339, parse_rfc3339
 
 if TYPE_CHECKING:
     import asyncio
@@ -233,7 +233,8 @@ class EmulatorProcess(_Served):
     def __init__(self, token: str = "test-token", **options: Any) -> None:
         self.token = token
         self._argv = [
-            sys.executable, "-m", "emulator", "--host", "127.0.0.1", "--port", "0",
+            # -P: the installed package, not a folder named "emulator" in the current directory.
+            sys.executable, "-P", "-m", "emulator", "--host", "127.0.0.1", "--port", "0",
             "--exit-with-stdin", *_flags(options),
         ]  # fmt: skip
         self._process: subprocess.Popen[bytes] | None = None
@@ -249,7 +250,12 @@ class EmulatorProcess(_Served):
                 raise RuntimeError("EmulatorProcess.start() was not called")
             self._ready.wait()
             if self._url is None:
-                code = self._process.wait() if self._process is not None else None
+                process, self._process = self._process, None
+                code = None
+                if process is not None:  # it has exited: reap it and close its input
+                    code = process.wait()
+                    assert process.stdin is not None
+                    process.stdin.close()
                 raise RuntimeError(
                     f"the emulator did not start (exit code {code}): {''.join(self._output)}"
                 )
@@ -280,9 +286,14 @@ class EmulatorProcess(_Served):
     def _read(self, output: IO[bytes]) -> None:
         """The child's output: kept until the start-up line, then copied to standard error (the
         file descriptor, which a test runner may capture, not `sys.stderr`, which it swaps)."""
+        forward = True
         for line in output:
             if self._ready.is_set():
-                os.write(2, line)
+                if forward:
+                    try:
+                        os.write(2, line)
+                    except OSError:  # no standard error any more: go on draining the pipe,
+                        forward = False  # or the child blocks once it is full
                 continue
             text = line.decode(errors="replace")
             self._output.append(text)
@@ -293,14 +304,18 @@ class EmulatorProcess(_Served):
         self._ready.set()  # exited before listening: `url` says so
 
     def stop(self) -> None:
-        """Close the child's standard input, which stops it, and wait for it: RuntimeError if it
-        did not shut down cleanly."""
+        """Stop the child and wait for it: RuntimeError if it did not shut down cleanly. Closing
+        its standard input stops it; SIGTERM as well, since a process forked from this one (a
+        multiprocessing pool) holds that pipe open. Windows has no SIGTERM to send: there the
+        pipe alone stops it, or after 30 s it is killed."""
         process, self._process = self._process, None
         if process is None:
             return
         assert process.stdin is not None
         assert self._reader is not None
         process.stdin.close()
+        if os.name == "posix":
+            process.terminate()
         try:
             code = process.wait(timeout=30)
         except subprocess.TimeoutExpired:
@@ -312,12 +327,15 @@ class EmulatorProcess(_Served):
 
 
 def _flags(options: dict[str, Any]) -> list[str]:
-    """Keyword options as command-line flags: `page_size=3` -> `--page-size 3`."""
+    """Keyword options as command-line flags: `page_size=3` -> `--page-size 3`; a clock as
+    epoch microseconds, as `Emulator` takes it too, in RFC 3339."""
     flags: list[str] = []
     for name, value in options.items():
         flag = "--token" if name == "tokens" else "--" + name.replace("_", "-")
         if value is None or value is False:
             continue
+        if name == "clock" and isinstance(value, int):
+            value = format_rfc3339(value)
         if value is True:
             flags.append(flag)
         elif isinstance(value, list | tuple):

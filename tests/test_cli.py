@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import os
 import signal
 import subprocess
@@ -11,6 +12,7 @@ from pathlib import Path
 
 import pytest
 
+from emulator import cli
 from emulator.cli import build_parser, main, settings_from
 from emulator.scenario import initial_state
 from emulator.timestamps import parse_rfc3339
@@ -193,6 +195,68 @@ class TestStartUp:
         process.stdin.close()
         assert process.wait(timeout=10) == 0
         process.stdout.close()
+
+    def test_sigterm_while_reading_standard_input(self) -> None:
+        """main() (not only the console entry point, which ends with os._exit) shuts down
+        cleanly on SIGTERM while its thread still waits on standard input."""
+        process = subprocess.Popen(
+            [
+                sys.executable,
+                "-c",
+                "import sys\nfrom emulator.cli import main\n"
+                "sys.exit(main(['--port', '0', '--events', '10', '--exit-with-stdin']))\n",
+            ],
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        assert process.stdout is not None
+        assert "listening on" in process.stdout.readline()
+        process.send_signal(signal.SIGTERM)
+        _, err = process.communicate(timeout=20)
+        assert process.returncode == 0, err
+        assert "Fatal Python error" not in err
+
+    def test_exit_with_stdin_and_no_standard_input_at_all(self) -> None:
+        process = subprocess.run(
+            [
+                sys.executable,
+                "-m",
+                "emulator",
+                "--port",
+                "0",
+                "--events",
+                "10",
+                "--exit-with-stdin",
+            ],
+            preexec_fn=lambda: os.close(0),  # fd 0 closed in the child only
+            capture_output=True,
+            text=True,
+            timeout=30,
+        )
+        assert process.returncode == 0
+        assert "Traceback" not in process.stderr
+
+    def test_signals_without_loop_signal_handlers(self) -> None:
+        """Windows' event loops cannot add signal handlers: signal.signal stands in."""
+        loop = asyncio.new_event_loop()
+        stop = asyncio.Event()
+        previous = {sig: signal.getsignal(sig) for sig in (signal.SIGINT, signal.SIGTERM)}
+
+        def not_implemented(*_: object) -> None:
+            raise NotImplementedError
+
+        loop.add_signal_handler = not_implemented  # type: ignore[method-assign]
+        try:
+            cli._stop_on_signals(loop, stop)
+            signal.raise_signal(signal.SIGTERM)
+            loop.run_until_complete(asyncio.wait_for(stop.wait(), timeout=5))
+            assert stop.is_set()
+        finally:
+            for sig, handler in previous.items():
+                signal.signal(sig, handler)
+            loop.close()
 
 
 def test_progress_while_a_big_scenario_loads(capsys: pytest.CaptureFixture[str]) -> None:

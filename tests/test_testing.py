@@ -189,6 +189,58 @@ class TestEmulatorProcess:
             time.sleep(0.05)
         assert not _alive(int(pid)), "the orphaned emulator is still running"
 
+    def test_clock_as_epoch_microseconds_as_emulator_takes_it(self) -> None:
+        with EmulatorProcess(events=1, clock=1_704_672_000_000_000) as emu:
+            assert emu.clock() == {"now": "2024-01-08T00:00:00Z", "frozen": True}
+
+    def test_a_folder_named_emulator_in_the_current_directory_is_not_run(
+        self, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    ) -> None:
+        (tmp_path / "emulator").mkdir()
+        (tmp_path / "emulator" / "__init__.py").write_text("raise SystemExit('the wrong one')\n")
+        monkeypatch.chdir(tmp_path)
+        with EmulatorProcess(events=1) as emu:
+            assert emu.request("GET", "/_emulator/health")["events"] == 1
+
+    def test_stop_with_a_forked_process_holding_its_pipe(self) -> None:
+        """A process forked after start() (a multiprocessing pool) keeps the child's standard
+        input open: stop() still stops it at once, cleanly."""
+        read, write = os.pipe()
+        with EmulatorProcess(events=1) as emu:
+            emu.url  # noqa: B018
+            pid = os.fork()
+            if pid == 0:  # the fork: holds every inherited pipe until its parent says go
+                os.close(write)
+                os.read(read, 1)
+                os._exit(0)
+            started = time.monotonic()
+        assert time.monotonic() - started < 10
+        os.close(write)
+        os.waitpid(pid, 0)
+        os.close(read)
+
+    def test_output_is_drained_when_standard_error_is_gone(self) -> None:
+        """Standard error closed under the parent: the child's later lines are still read, so
+        it never blocks on a full pipe."""
+        parent = subprocess.Popen(
+            [
+                sys.executable,
+                "-c",
+                "from emulator.testing import EmulatorProcess\n"
+                "with EmulatorProcess(events=1, max_tenants=1) as emu:\n"
+                "    for n in range(2000):  # each new tenant forgets one, with a line\n"
+                "        emu.tenant(f't{n}').request('GET', '/_emulator/config')\n"
+                "print('done', flush=True)\n",
+            ],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        assert parent.stderr is not None
+        parent.stderr.close()  # writes to the parent's standard error now fail (EPIPE)
+        out, _ = parent.communicate(timeout=120)
+        assert (parent.returncode, out) == (0, "done\n")
+
 
 def _alive(pid: int) -> bool:
     """Whether `pid` still runs (an orphan is reaped by init, so it does not linger as a zombie)."""
