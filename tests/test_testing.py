@@ -202,22 +202,21 @@ class TestEmulatorProcess:
         with EmulatorProcess(events=1) as emu:
             assert emu.request("GET", "/_emulator/health")["events"] == 1
 
-    def test_stop_with_a_forked_process_holding_its_pipe(self) -> None:
-        """A process forked after start() (a multiprocessing pool) keeps the child's standard
-        input open: stop() still stops it at once, cleanly."""
-        read, write = os.pipe()
+    def test_stop_with_another_process_holding_its_pipe(self) -> None:
+        """A process that inherited the child's standard input (a multiprocessing pool forked
+        after start()) keeps it open: stop() still stops the child at once, cleanly."""
         with EmulatorProcess(events=1) as emu:
             emu.url  # noqa: B018
-            pid = os.fork()
-            if pid == 0:  # the fork: holds every inherited pipe until its parent says go
-                os.close(write)
-                os.read(read, 1)
-                os._exit(0)
+            assert emu._process is not None
+            assert emu._process.stdin is not None
+            holder = subprocess.Popen(
+                [sys.executable, "-c", "import time; time.sleep(60)"],
+                pass_fds=(emu._process.stdin.fileno(),),
+            )
             started = time.monotonic()
         assert time.monotonic() - started < 10
-        os.close(write)
-        os.waitpid(pid, 0)
-        os.close(read)
+        holder.kill()
+        holder.wait()
 
     def test_output_is_drained_when_standard_error_is_gone(self) -> None:
         """Standard error closed under the parent: the child's later lines are still read, so
