@@ -10,6 +10,7 @@
   const MAX_POINTS = 20000; // usage rows one chart may ask for
   const MAX_DOTS = 3000; // past this many numbers the chart draws lines only (the table has them)
   const SEARCH_REQUESTS = 20; // filtered event requests one search makes before asking to go on
+  const REVEAL_MS = 1000; // the first render shows its panels at once, unless it takes longer than this
   const SEARCH_BESIDE_CHART = 100000; // up to this many stored events, the first search runs beside the chart
   const DAY_MS = 86400000;
   const COLORS = ["#2f5bd3", "#e8590c", "#0ca678", "#ae3ec9", "#f59f00", "#1098ad", "#e03131",
@@ -144,7 +145,10 @@
     const world = $("world");
     // The first time, the panels stay hidden until all of them are drawn and then show at once:
     // a new tab lays the whole page out again for every answer that changes it, 10 to 40 ms each
-    // on a slow machine. On a big store they show as they come (see refreshEvents).
+    // on a slow machine. On a big store they show as they come (see refreshEvents), and after
+    // REVEAL_MS whatever is drawn shows anyway (a slow answer, a queued delay fault).
+    const late = setTimeout(() => { world.hidden = false; }, REVEAL_MS);
+    let chartMarked = false;
     // The chart needs the catalog and the days of the data; the rest loads beside it (each part
     // reports its own errors). The side panels' requests wait until the chart's first ones are
     // answered: a browser opens six connections at a time, and the chart's requests should not
@@ -161,7 +165,10 @@
         sides();
         renderCatalogTables(catalog);
         await drawing;
-        if (!world.hidden) await markPainted("explorer-chart");
+        if (!world.hidden) {
+          await markPainted("explorer-chart");
+          chartMarked = true;
+        }
       } finally {
         sides();
       }
@@ -183,11 +190,10 @@
       if (current()) failure("status", "Could not open this tenant", error);
     }
     await rest;
+    clearTimeout(late);
     if (!current()) return;
-    if (world.hidden) {
-      world.hidden = false;
-      await markPainted("explorer-chart");
-    }
+    world.hidden = false;
+    if (!chartMarked) await markPainted("explorer-chart");
     if (state.firstRender === null) {
       state.firstRender = (await markPainted("explorer-first-render")).startTime;
       document.body.dataset.firstRenderMs = state.firstRender.toFixed(1);

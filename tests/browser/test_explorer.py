@@ -464,6 +464,17 @@ class TestThePage:
                 for bound in (body["starting_on"], body["ending_before"]):
                     assert bound.endswith("T00:00:00Z")
 
+    def test_panels_show_while_an_answer_is_slow(self, page: Page, tenant: EmulatorHandle) -> None:
+        """The first render shows its panels at once when all are drawn; an answer held back (a
+        queued delay fault) does not keep the page empty past about a second."""
+        tenant.inject_fault("/v1/usage", delay_ms=4000, count=1)
+        page.goto(f"{tenant.url}/_emulator/ui?token={tenant.token}")
+        expect(page.locator("#world")).to_be_visible(timeout=2500)
+        assert page.locator("body").get_attribute("data-ready") is None  # still waiting
+        expect(page.locator("body")).to_have_attribute("data-ready", "true", timeout=15_000)
+        marks = page.evaluate("performance.getEntriesByType('mark').map(m => m.name)")
+        assert sorted(marks) == ["explorer-chart", "explorer-first-render"]
+
     def test_first_render_is_timed(
         self, page: Page, tenant: EmulatorHandle, record_property: Any
     ) -> None:
