@@ -21,7 +21,7 @@ from emulator.store.store import Store
 from emulator.timestamps import format_rfc3339
 from emulator.wire import EventSearch
 
-__all__ = ["search_events"]
+__all__ = ["event_fields", "search_events"]
 
 
 async def search_events(request: web.Request) -> web.Response:
@@ -39,17 +39,24 @@ def _item(store: Store, event: Event) -> dict[str, Any]:
     customer = None if owner is None else store.customers[owner]
     return {
         "id": _event_id(event),
+        **event_fields(event),
+        "processed_at": format_rfc3339(event.processed_at),
+        "matched_customer": None
+        if customer is None
+        else {"id": customer.id, "name": customer.name},
+        "matched_billable_metrics": [metric_detail(m) for m in store.matching_metrics(event)],
+    }
+
+
+def event_fields(event: Event) -> dict[str, Any]:
+    """An event as it was sent: the fields the search answer and the explorer's list share."""
+    return {
         "transaction_id": event.transaction_id,
         "customer_id": event.customer_id,
         "event_type": event.event_type,
         "timestamp": format_rfc3339(event.ts),
         "properties": event.properties,
         "is_duplicate": event.duplicate,
-        "processed_at": format_rfc3339(event.processed_at),
-        "matched_customer": None
-        if customer is None
-        else {"id": customer.id, "name": customer.name},
-        "matched_billable_metrics": [metric_detail(m) for m in store.matching_metrics(event)],
     }
 
 

@@ -24,11 +24,11 @@ from typing import Any
 
 from aiohttp import web
 
+from emulator.api.events import event_fields
 from emulator.errors import BadRequest
 from emulator.jsonio import json_response
 from emulator.keys import TENANT
 from emulator.store.events import Event
-from emulator.timestamps import format_rfc3339
 
 __all__ = ["MAX_LIMIT", "SCAN_BUDGET", "SCAN_SLICE", "page_html", "setup"]
 
@@ -92,15 +92,7 @@ def _int_param(request: web.Request, name: str, low: int, high: int | None) -> i
 
 
 def _event(event: Event) -> dict[str, Any]:
-    return {
-        "seq": event.seq,
-        "transaction_id": event.transaction_id,
-        "customer_id": event.customer_id,
-        "event_type": event.event_type,
-        "timestamp": format_rfc3339(event.ts),
-        "properties": event.properties,
-        "is_duplicate": event.duplicate,
-    }
+    return {"seq": event.seq, **event_fields(event)}
 
 
 async def recent_events(request: web.Request) -> web.Response:
