@@ -29,8 +29,8 @@ def gzip_bomb(mib: int) -> Iterator[bytes]:
     """A valid gzip stream of `mib` MiB of zeros, in pieces (about 1 KiB of gzip per MiB).
 
     Each MiB after the first is compressed after a full flush, so every one of them is the same
-    bytes: the stream is made in a fraction of a second without compressing 1 GiB. The test of
-    the same bomb (tests/api/test_limits.py) makes it the same way.
+    bytes: the stream is made in a fraction of a second without compressing 1 GiB.
+    tests/api/test_limits.py sends the same bomb, made here.
     """
     zeros = bytes(MiB)
     compressor = zlib.compressobj(9, zlib.DEFLATED, 16 + zlib.MAX_WBITS)

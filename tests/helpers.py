@@ -1,8 +1,11 @@
-"""Shared test helpers: paths, and reading every row of a query straight from a store."""
+"""Shared test helpers: paths, bench scripts as modules, and reading every row of a query
+straight from a store."""
 
 from __future__ import annotations
 
+import importlib.util
 from pathlib import Path
+from types import ModuleType
 from typing import Any
 
 from emulator.store.store import Store
@@ -21,6 +24,16 @@ PEAK_STORAGE = "33333333-3333-4333-8333-333333333333"
 ACTIVE_USERS = "44444444-4444-4444-8444-444444444444"
 SEATS = "55555555-5555-4555-8555-555555555555"
 OLD_API_CALLS = "66666666-6666-4666-8666-666666666666"
+
+
+def bench_module(name: str) -> ModuleType:
+    """bench/NAME.py, loaded by path: bench/ holds scripts, not a package."""
+    spec = importlib.util.spec_from_file_location(f"bench_{name}", ROOT / "bench" / f"{name}.py")
+    assert spec is not None
+    assert spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
 
 
 def all_rows(store: Store, query: dict[str, Any]) -> list[dict[str, Any]]:

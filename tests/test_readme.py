@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import contextlib
-import importlib.util
 import io
 import json
 import re
@@ -11,7 +10,7 @@ import re
 import httpx
 
 from tests.contract.conftest import emulator_process
-from tests.helpers import ROOT
+from tests.helpers import ROOT, bench_module
 
 README = (ROOT / "README.md").read_text()
 
@@ -84,11 +83,7 @@ def test_readme_shows_the_latest_bench_results() -> None:
     """The table between the bench markers is bench/results.md, as bench/report.py makes it from
     bench/results.json (bench/run.py writes all three), misses included."""
     section = README.split("<!-- bench:start -->\n", 1)[1].split("<!-- bench:end -->", 1)[0]
-    spec = importlib.util.spec_from_file_location("bench_report", ROOT / "bench" / "report.py")
-    assert spec is not None
-    assert spec.loader is not None
-    report = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(report)
+    report = bench_module("report")
     results = json.loads((ROOT / "bench" / "results.json").read_text())
     assert section == (ROOT / "bench" / "results.md").read_text() == report.markdown(results)
     # Whether each target was met is the measurement's to say, on the machine it ran on: the

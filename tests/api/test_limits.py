@@ -9,9 +9,8 @@ import gzip
 import io
 import json
 import random
-import struct
 import zlib
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator
 from typing import Any
 
 import pytest
@@ -32,13 +31,12 @@ from emulator.limits import (
     JOURNAL_ENTRY_BODY,
     STATE_BODY,
     USAGE_BODY,
-    MiB,
 )
 from emulator.pagination import _mac, _seal, encode_cursor
 from tests.api.conftest import AUTH
 from tests.api.test_ingest import api_calls, event
 from tests.api.test_usage_validation import VALID, error_of
-from tests.helpers import ACME, API_CALLS
+from tests.helpers import ACME, API_CALLS, bench_module
 
 Client = TestClient  # type: ignore[type-arg]
 GZIP = {**AUTH, "Content-Encoding": "gzip", "Content-Type": "application/json"}
@@ -46,23 +44,12 @@ NOT_GZIP = "request body is not valid gzip (it was sent with Content-Encoding: g
 CUT_GZIP = "request body is not valid gzip: it ends before the gzip stream does"
 
 
+# The bomb bench/abuse.py sends: a valid gzip stream of N MiB of zeros, made in pieces.
+gzip_bomb = bench_module("abuse").gzip_bomb
+
+
 def too_large(method: str, path: str, limit: int) -> str:
     return f"request body is too large: at most {limit} bytes for {method} {path}"
-
-
-def gzip_bomb(mib: int) -> Iterator[bytes]:
-    """A valid gzip stream of `mib` MiB of zeros, in pieces, about 1 KiB of gzip per MiB. Each
-    MiB after the first is compressed after a full flush, so it is the same bytes every time: the
-    stream is made without compressing (or holding) the whole."""
-    zeros = bytes(MiB)
-    compressor = zlib.compressobj(9, zlib.DEFLATED, 16 + zlib.MAX_WBITS)
-    yield compressor.compress(zeros) + compressor.flush(zlib.Z_FULL_FLUSH)
-    block = compressor.compress(zeros) + compressor.flush(zlib.Z_FULL_FLUSH)
-    crc = zlib.crc32(zeros)
-    for _ in range(mib - 1):
-        crc = zlib.crc32(zeros, crc)
-        yield block
-    yield b"\x03\x00" + struct.pack("<II", crc, (mib * MiB) & 0xFFFFFFFF)
 
 
 async def raw(client: Client, request: bytes) -> tuple[int, Any]:
