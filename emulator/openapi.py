@@ -77,14 +77,19 @@ class FaultList(BaseModel):
     data: list[QueuedFault]
 
 
-class RecentEvent(BaseModel):
-    seq: int
+class SentEvent(BaseModel):
+    """An event as it was sent (`api/events.event_fields`)."""
+
     transaction_id: str
     customer_id: str
     event_type: str
     timestamp: str
     properties: dict[str, Any]
     is_duplicate: bool
+
+
+class RecentEvent(SentEvent):
+    seq: int
 
 
 class RecentEvents(BaseModel):
@@ -166,14 +171,8 @@ class MatchedCustomer(BaseModel):
     name: str
 
 
-class SearchedEvent(BaseModel):
+class SearchedEvent(SentEvent):
     id: str
-    transaction_id: str
-    customer_id: str
-    event_type: str
-    timestamp: str
-    properties: dict[str, Any]
-    is_duplicate: bool
     processed_at: str
     matched_customer: MatchedCustomer | None
     matched_billable_metrics: list[BillableMetricRecord]
