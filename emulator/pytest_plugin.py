@@ -14,6 +14,7 @@ module itself imports no part of the server.
 `metronome_client` and `metronome_async_client` give official SDK clients bound to the test's
 tenant. Building a client costs about 17 ms (its SSL context), more than the emulator's own work
 for a test, so every test's client shares one session client's connection pool or SSL context.
+They ignore proxy variables (HTTP_PROXY...): the emulator is this machine's child process.
 """
 
 from __future__ import annotations
@@ -108,7 +109,11 @@ def _metronome_session_client(metronome_emulator_server: EmulatorProcess) -> Ite
     metronome = pytest.importorskip("metronome", reason=_NO_SDK)
     # The client imports its resources on first use: import them while the emulator starts.
     importlib.import_module("metronome.resources")
-    client = metronome.Metronome(base_url=metronome_emulator_server.url, bearer_token="unused")
+    client = metronome.Metronome(
+        base_url=metronome_emulator_server.url,
+        bearer_token="unused",
+        http_client=metronome.DefaultHttpxClient(trust_env=False),
+    )
     yield client
     client.close()
 
@@ -136,5 +141,7 @@ def metronome_async_client(
     return metronome.AsyncMetronome(
         base_url=metronome_emulator.url,
         bearer_token=metronome_emulator.token,
-        http_client=metronome.DefaultAsyncHttpxClient(verify=_metronome_ssl_context),
+        http_client=metronome.DefaultAsyncHttpxClient(
+            verify=_metronome_ssl_context, trust_env=False
+        ),
     )

@@ -5,7 +5,9 @@
         client = Metronome(base_url=emu.url, bearer_token=emu.token)
 
 The handle talks to the control API over HTTP (stdlib only), so it works the same against an
-emulator started elsewhere, such as a docker sidecar: `EmulatorHandle(url, token)`.
+emulator started elsewhere, such as a docker sidecar: `EmulatorHandle(url, token)`. It keeps one
+connection open per thread and emulator, and never goes through a proxy: an HTTP_PROXY set for
+the rest of a CI job must not take the calls to a local emulator away from it.
 
 This module imports no part of the server until an `Emulator` starts, so that a process that
 only runs `EmulatorProcess` (a pytest session) does not load it.
@@ -13,19 +15,20 @@ only runs `EmulatorProcess` (a pytest session) does not load it.
 
 from __future__ import annotations
 
+import atexit
 import collections
+import http.client
 import json
 import os
 import re
 import subprocess
 import sys
 import threading
-import urllib.error
-import urllib.request
 from abc import ABC, abstractmethod
 from pathlib import Path
 from types import TracebackType
 from typing import IO, TYPE_CHECKING, Any, Self
+from urllib.parse import urlsplit
 
 from emulator.settings import Settings
 from emulator.timestamps import format_rfc3339, parse_rfc3339
@@ -65,22 +68,14 @@ class EmulatorHandle:
     def request(self, method: str, path: str, body: Any = None) -> Any:
         """A JSON call to the emulator; EmulatorError on a 4xx or 5xx."""
         data = None if body is None else json.dumps(body).encode()
-        request = urllib.request.Request(
-            self.url + path,
-            data=data,
-            method=method,
-            headers={**self.headers, "Content-Type": "application/json"},
-        )
-        try:
-            with urllib.request.urlopen(request, timeout=60) as response:
-                payload = response.read()
-        except urllib.error.HTTPError as exc:
-            raw = exc.read()
+        headers = {**self.headers, "Content-Type": "application/json"}
+        status, payload = _connections.send(self.url, method, path, data, headers)
+        if status >= 400:
             try:
-                message = json.loads(raw)["message"]
+                message = json.loads(payload)["message"]
             except (ValueError, KeyError, TypeError):
-                message = raw.decode(errors="replace")
-            raise EmulatorError(exc.code, message) from None
+                message = payload.decode(errors="replace")
+            raise EmulatorError(status, message)
         return json.loads(payload) if payload else None
 
     def reset(self, **options: int) -> dict[str, int]:
@@ -133,6 +128,89 @@ class EmulatorHandle:
         """Forget this tenant: its next request starts afresh from the seed or fixtures."""
         self.request("DELETE", "/_emulator/tenant")
 
+    def close(self) -> None:
+        """Close the connections kept open to this emulator (the next call opens one again)."""
+        _connections.close(self.url)
+
+
+class _Connections:
+    """Kept-alive connections to emulators, idle ones by scheme and host; any thread may send."""
+
+    def __init__(self) -> None:
+        self._idle: dict[tuple[str, str], list[http.client.HTTPConnection]] = {}
+        self._lock = threading.Lock()
+
+    def send(
+        self, url: str, method: str, path: str, body: bytes | None, headers: dict[str, str]
+    ) -> tuple[int, bytes]:
+        parts = urlsplit(url)
+        key = (parts.scheme, parts.netloc)
+        target = parts.path.rstrip("/") + path
+        with self._lock:
+            idle = self._idle.get(key)
+            connection = idle.pop() if idle else None
+        if connection is not None:
+            answer = self._send_again(key, connection, method, target, body, headers)
+            if answer is not None:
+                return answer
+        kind = http.client.HTTPSConnection if key[0] == "https" else http.client.HTTPConnection
+        return self._send(key, kind(key[1], timeout=60), method, target, body, headers)
+
+    def _send_again(
+        self,
+        key: tuple[str, str],
+        connection: http.client.HTTPConnection,
+        method: str,
+        target: str,
+        body: bytes | None,
+        headers: dict[str, str],
+    ) -> tuple[int, bytes] | None:
+        """The answer on a connection used before; None if the emulator had closed it while it
+        sat idle (past its keep-alive, or a restart): the request never reached it."""
+        try:
+            return self._send(key, connection, method, target, body, headers)
+        except (http.client.RemoteDisconnected, BrokenPipeError, ConnectionResetError):
+            return None
+
+    def _send(
+        self,
+        key: tuple[str, str],
+        connection: http.client.HTTPConnection,
+        method: str,
+        target: str,
+        body: bytes | None,
+        headers: dict[str, str],
+    ) -> tuple[int, bytes]:
+        try:
+            connection.request(method, target, body=body, headers=headers)
+            response = connection.getresponse()
+            payload = response.read()
+        except BaseException:
+            connection.close()
+            raise
+        if response.will_close:
+            connection.close()
+        else:
+            with self._lock:
+                self._idle.setdefault(key, []).append(connection)
+        return response.status, payload
+
+    def close(self, url: str | None = None) -> None:
+        """Close the idle connections to this emulator (None: to every emulator)."""
+        with self._lock:
+            if url is None:
+                idle = [c for connections in self._idle.values() for c in connections]
+                self._idle.clear()
+            else:
+                parts = urlsplit(url)
+                idle = self._idle.pop((parts.scheme, parts.netloc), [])
+        for connection in idle:
+            connection.close()
+
+
+_connections = _Connections()
+atexit.register(_connections.close)  # not left for the interpreter's exit to find unclosed
+
 
 class _Served(EmulatorHandle, ABC):
     """A handle that runs its own emulator: started on entering a `with` block, stopped on
@@ -181,6 +259,7 @@ class Emulator(_Served):
 
     def stop(self) -> None:
         if self._loop is not None and self._thread is not None:
+            self.close()
             self._loop.call_soon_threadsafe(self._loop.stop)
             self._thread.join()
             self._loop = self._thread = None
@@ -313,6 +392,8 @@ class EmulatorProcess(_Served):
             return
         assert process.stdin is not None
         assert self._reader is not None
+        if self._url is not None:
+            self.close()
         process.stdin.close()
         if os.name == "posix":
             process.terminate()

@@ -198,6 +198,30 @@ class TestAtScale:
         )
         pytester.runpytest("-p", "no:cacheprovider").assert_outcomes(passed=2)
 
+    def test_a_proxy_in_the_environment_is_not_used(
+        self, pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch
+    ) -> None:
+        """As in a CI job behind a proxy: the clients and the handle still reach the child."""
+        for name in ("HTTP_PROXY", "http_proxy", "HTTPS_PROXY", "https_proxy", "ALL_PROXY"):
+            monkeypatch.setenv(name, "http://127.0.0.1:9")  # nothing listens on port 9
+        monkeypatch.delenv("NO_PROXY", raising=False)
+        monkeypatch.delenv("no_proxy", raising=False)
+        pytester.makepyfile(
+            """
+            def test_sync(metronome_client, metronome_emulator):
+                metronome_emulator.reset(customers=1, days=1, events=5)
+                assert len(metronome_client.v1.customers.list().data) == 1
+
+            async def test_async(metronome_async_client, metronome_emulator):
+                listed = (await metronome_async_client.v1.customers.list()).data
+                customers = metronome_emulator.state()["customers"]
+                assert [c.id for c in listed] == [
+                    c["id"] for c in customers if c.get("archived_at") is None]
+                await metronome_async_client.close()
+            """
+        )
+        pytester.runpytest("-p", "no:cacheprovider").assert_outcomes(passed=2)
+
     def test_skips_without_the_sdk(self, pytester: pytest.Pytester) -> None:
         pytester.makeconftest(
             """

@@ -9,12 +9,14 @@ import signal
 import socket
 import subprocess
 import sys
+import threading
 import time
 from pathlib import Path
+from typing import Any
 
 import pytest
 
-from emulator.testing import Emulator, EmulatorError, EmulatorProcess
+from emulator.testing import Emulator, EmulatorError, EmulatorHandle, EmulatorProcess
 from tests.helpers import SMALL
 
 
@@ -104,6 +106,97 @@ def test_clock_and_drop_through_the_handle() -> None:
         emu.drop()  # forgotten: afresh from the seed, at the start clock
         assert len(emu.state()["customers"]) == 1
         assert emu.clock() == {"now": "2024-01-02T00:00:00Z", "frozen": True}
+
+
+class TestHandleConnections:
+    """Control calls keep one connection open, survive the emulator closing it, and never go
+    through a proxy."""
+
+    def test_a_proxy_in_the_environment_is_not_used(self, monkeypatch: pytest.MonkeyPatch) -> None:
+        for name in ("HTTP_PROXY", "http_proxy", "HTTPS_PROXY", "https_proxy", "ALL_PROXY"):
+            monkeypatch.setenv(name, "http://127.0.0.1:9")  # nothing listens on port 9
+        monkeypatch.delenv("NO_PROXY", raising=False)
+        monkeypatch.delenv("no_proxy", raising=False)
+        with Emulator(customers=1, days=1, events=5) as emu:
+            assert emu.request("GET", "/_emulator/health")["events"] == 5
+
+    def test_calls_share_a_connection_and_resend_when_it_was_closed(self) -> None:
+        """A server that answers one request per connection but says keep-alive (as an emulator
+        whose keep-alive ran out between two calls): every call still gets its answer, each
+        sent once, and a server that keeps the connection serves every call on one."""
+        with _OneAnswerServer(close_after_answer=True) as server:
+            handle = EmulatorHandle(server.url, "t")
+            assert [handle.request("POST", "/x", {"n": n}) for n in range(3)] == [
+                {"n": 0},
+                {"n": 1},
+                {"n": 2},
+            ]
+            assert server.connections == 3
+            assert server.bodies == [{"n": 0}, {"n": 1}, {"n": 2}]
+            handle.close()
+        with _OneAnswerServer(close_after_answer=False) as server:
+            handle = EmulatorHandle(server.url, "t")
+            assert [handle.request("GET", "/y") for _ in range(3)] == [None, None, None]
+            assert server.connections == 1
+            handle.close()
+            handle.request("GET", "/z")  # closed: the next call opens a connection again
+            assert server.connections == 2
+            handle.close()
+
+
+class _OneAnswerServer:
+    """A raw HTTP/1.1 server on 127.0.0.1 that echoes each request's JSON body, keep-alive by its
+    headers, closing each connection after its first answer when told to. The test closes the
+    handle's connections before leaving it."""
+
+    def __init__(self, close_after_answer: bool) -> None:
+        self.close_after_answer = close_after_answer
+        self.connections = 0
+        self.bodies: list[Any] = []
+        self._listener = socket.create_server(("127.0.0.1", 0))
+        self.url = f"http://127.0.0.1:{self._listener.getsockname()[1]}"
+        self._thread = threading.Thread(target=self._serve, daemon=True)
+
+    def __enter__(self) -> _OneAnswerServer:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._listener.shutdown(socket.SHUT_RDWR)  # wakes accept()
+        self._listener.close()
+        self._thread.join(timeout=10)
+        assert not self._thread.is_alive()
+
+    def _serve(self) -> None:
+        while True:
+            try:
+                connection, _ = self._listener.accept()
+            except OSError:  # the listener is closed: the test is over
+                return
+            self.connections += 1
+            with connection, connection.makefile("rb") as reader:
+                while self._answer(connection, reader) and not self.close_after_answer:
+                    continue
+
+    def _answer(self, connection: socket.socket, reader: Any) -> bool:
+        """One request read and answered; False when the client closed the connection."""
+        length = 0
+        line = reader.readline()
+        if not line:
+            return False
+        while (line := reader.readline()) not in (b"\r\n", b""):
+            name, _, value = line.decode().partition(":")
+            if name.lower() == "content-length":
+                length = int(value)
+        body = reader.read(length)
+        if body:
+            self.bodies.append(json.loads(body))
+        connection.sendall(
+            b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\n"
+            + f"Content-Length: {len(body)}\r\n\r\n".encode()
+            + body
+        )
+        return True
 
 
 class TestEmulatorProcess:
