@@ -59,6 +59,8 @@ FULL = {
     "many_events": 100_000,
     "tests": 200,
     "pytest_runs": 3,
+    # The last commit before tenants were layered (issue 9's starting point).
+    "baseline": "51dfb1e",
 }
 QUICK = {
     "sizes": [20_000],
@@ -68,6 +70,7 @@ QUICK = {
     "many_events": 20_000,
     "tests": 20,
     "pytest_runs": 1,
+    "baseline": None,
 }
 CONCURRENCY = 8
 
@@ -83,6 +86,10 @@ def main() -> None:
     parser.add_argument("--tests", type=int, help="tests in the part 4 pytest session")
     parser.add_argument("--pytest-runs", type=int, help="runs of that session (median reported)")
     parser.add_argument(
+        "--baseline",
+        help="a commit whose code part 4 also runs the issue's session on ('none': skip)",
+    )
+    parser.add_argument(
         "--parts", default="1,2,3,4", help="which parts to run, comma-separated (default all)"
     )
     args = parser.parse_args()
@@ -92,6 +99,8 @@ def main() -> None:
     for name in ("first_writes", "tenants", "many", "many_events", "tests", "pytest_runs"):
         if getattr(args, name) is not None:
             options[name] = getattr(args, name)
+    if args.baseline is not None:
+        options["baseline"] = None if args.baseline == "none" else args.baseline
     parts = {int(part) for part in args.parts.split(",")}
     default_run = options == FULL and parts == {1, 2, 3, 4}
     out = BENCH if default_run else BENCH / ".cache"
@@ -127,7 +136,9 @@ def main() -> None:
                 **asyncio.run(many(url, pid, options["many"])),
             }
     if 4 in parts:
-        results["pytest"] = pytest_session(options["tests"], options["pytest_runs"])
+        results["pytest"] = pytest_session(
+            options["tests"], options["pytest_runs"], options["baseline"]
+        )
     results["load_average"]["end"] = os.getloadavg()[0]
     results["targets"] = targets(results)
 
@@ -401,6 +412,7 @@ With $BENCH_CANNED_URL set, the tests talk to bench/canned_server.py there inste
 emulator: the floor that pytest, the SDK and HTTP make alone.
 """
 
+import gc
 import json
 import os
 import time
@@ -418,7 +430,20 @@ def _mark():
     return mark
 
 
-_record = {}
+_record = {"gc_s": 0.0, "gc_full": 0}
+_gc_started = []
+
+
+def _on_gc(phase, info):
+    """Time spent in garbage collections, and how many were full (generation 2)."""
+    if phase == "start":
+        _gc_started.append(time.perf_counter())
+    elif _gc_started:
+        _record["gc_s"] += time.perf_counter() - _gc_started.pop()
+        _record["gc_full"] += info["generation"] == 2
+
+
+gc.callbacks.append(_on_gc)
 
 
 def pytest_sessionstart(session):
@@ -493,22 +518,39 @@ def test_usage_read_back(metronome_client, n):
 '''
 
 
-def pytest_session(tests: int, runs: int) -> dict[str, Any]:
+# The session as issue 9 describes it: the `metronome_emulator` fixture and a client made in each
+# test. Its start was measured this way, before the plugin had `metronome_client`.
+OWN_CLIENT_TEST_FILE = TEST_FILE.replace(
+    "import pytest\n", "import pytest\nfrom metronome import Metronome\n", 1
+).replace(
+    "def test_usage_read_back(metronome_client, n):\n    client = metronome_client\n",
+    "def test_usage_read_back(metronome_emulator, n):\n"
+    "    client = Metronome(base_url=metronome_emulator.url, bearer_token=metronome_emulator.token)"
+    "\n",
+)
+
+
+def pytest_session(tests: int, runs: int, baseline: str | None) -> dict[str, Any]:
     """A temporary project of `tests` SDK tests, run `runs` times as its own pytest process
     (`python -m pytest -q -p no:cacheprovider FILE`, in this environment): wall time and RSS
     growth of the median run by wall time; that is the target's number. Then, to tell the
     emulator's share from the environment's: where PYTHONDONTWRITEBYTECODE is set, the same
     without it (after one run that writes the bytecode and pytest's rewritten-assert caches); and
     with only the emulator's pytest plugin loaded (PYTEST_DISABLE_PLUGIN_AUTOLOAD=1,
-    `-p emulator.pytest_plugin`), not the other plugins installed beside it."""
+    `-p emulator.pytest_plugin`), not the other plugins installed beside it; against canned
+    answers; with a client made in each test (the issue's session); and with `baseline`, a commit
+    of this repository, that session on the code of that commit (the issue's starting point)."""
     with tempfile.TemporaryDirectory(prefix="bench-tenants-") as directory:
         project = Path(directory)
         (project / "pytest.ini").write_text("[pytest]\n")
         (project / "conftest.py").write_text(CONFTEST)
         test_file = project / "test_tenants.py"
         test_file.write_text(TEST_FILE.format(tests=tests, day=DAY, stamps=STAMPS))
+        own_client = project / "test_own_client.py"
+        own_client.write_text(OWN_CLIENT_TEST_FILE.format(tests=tests, day=DAY, stamps=STAMPS))
         command = [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", str(test_file)]
         alone = [*command[:3], "-p", "emulator.pytest_plugin", *command[3:]]
+        own = [*command[:-1], str(own_client)]
         cached: dict[str, str | None] = {"PYTHONDONTWRITEBYTECODE": None}
         variants: list[tuple[str, list[str], dict[str, str | None]]] = [
             ("the command, in this environment", command, {}),
@@ -523,15 +565,26 @@ def pytest_session(tests: int, runs: int) -> dict[str, Any]:
                 {**cached, "PYTEST_DISABLE_PLUGIN_AUTOLOAD": "1"},
             )
         )
-        with canned_server() as url:
+        variants.append(("a client made in each test (the issue's session)", own, {}))
+        with canned_server() as url, baseline_tree(baseline) as old:
             floor: dict[str, str | None] = {"BENCH_CANNED_URL": url}
             variants.append(("the command, against canned answers (no emulator)", command, floor))
+            if old is not None:
+                label = f"the issue's session on commit {baseline} (its starting point)"
+                variants.append((label, own, {"PYTHONPATH": str(old)}))
             measured = []
             for label, argv, env in variants:
                 done = [_pytest_run(argv, project, env) for _ in range(runs)]
-                median = dict(sorted(done, key=lambda run: float(run["wall_s"]))[len(done) // 2])
+                median = dict(sorted(done, key=lambda run: float(run["pytest_s"]))[len(done) // 2])
+                if old is not None:
+                    median["command"] = median["command"].replace(str(old), f"<{baseline}>")
                 measured.append(
-                    {"label": label, **median, "runs_wall_s": [run["wall_s"] for run in done]}
+                    {
+                        "label": label,
+                        **median,
+                        "runs_pytest_s": [run["pytest_s"] for run in done],
+                        "runs_wall_s": [run["wall_s"] for run in done],
+                    }
                 )
     return {
         "tests": tests,
@@ -539,6 +592,27 @@ def pytest_session(tests: int, runs: int) -> dict[str, Any]:
         **measured[0],
         "variants": measured,
     }
+
+
+@contextmanager
+def baseline_tree(commit: str | None) -> Iterator[Path | None]:
+    """This repository's `commit` checked out in a temporary worktree (None: no baseline)."""
+    if commit is None:
+        yield None
+        return
+    repo = Path(__file__).resolve().parent.parent
+    with tempfile.TemporaryDirectory(prefix="bench-baseline-") as directory:
+        tree = Path(directory) / "tree"
+        subprocess.run(
+            ["git", "-C", str(repo), "worktree", "add", "--detach", "-q", str(tree), commit],
+            check=True,
+        )
+        try:
+            yield tree
+        finally:
+            subprocess.run(
+                ["git", "-C", str(repo), "worktree", "remove", "--force", str(tree)], check=True
+            )
 
 
 @contextmanager
@@ -583,6 +657,10 @@ def _pytest_run(
     wall = time.perf_counter() - started
     if done.returncode != 0 or not record_file.exists():
         raise SystemExit(f"tenants: the pytest session failed:\n{done.stdout}{done.stderr}")
+    summary = done.stdout.strip().splitlines()[-1]
+    timed = re.search(r" in ([0-9.]+)s", summary)
+    if timed is None:
+        raise SystemExit(f"tenants: no time in pytest's summary line: {summary}")
     record = json.loads(record_file.read_text())
     start, first, last = record["start"], record["first_test"], record["last_test"]
     finish = record["finish"]
@@ -594,12 +672,15 @@ def _pytest_run(
                 *(f"{k}={v}" for k, v in changes.items() if v is not None),
                 "python",
                 *command[1:-1],
-                "test_tenants.py",
+                Path(command[-1]).name,
             ]
         ),
-        "summary": done.stdout.strip().splitlines()[-1],
+        "summary": summary,
         "tests": record["tests"],
+        "pytest_s": float(timed.group(1)),
         "wall_s": round(wall, 2),
+        "gc_s": round(record["gc_s"], 2),
+        "gc_full": record["gc_full"],
         "cpu_pytest_to_finish_s": round(record["cpu_s"], 2),
         "cpu_emulator_s": round(record["children_cpu_s"], 2),
         "to_session_start_s": round(start["at"] - launched, 2),
@@ -616,7 +697,7 @@ def _pytest_run(
         "load_average": load,
     }
     print(
-        f"tenants: {result['summary']} in {wall:.2f} s ({result['to_session_start_s']:.2f} s to "
+        f"tenants: {result['summary']}; {wall:.2f} s wall ({result['to_session_start_s']:.2f} s to "
         f"session start); RSS {result['rss_start_mb']:.0f} MB at session start, peak "
         f"{result['rss_peak_mb']:.0f} MB (load {load[0]:.1f})"
     )
@@ -674,18 +755,19 @@ def targets(results: dict[str, Any]) -> list[dict[str, Any]]:
         )
     if "pytest" in results:
         run = results["pytest"]
-        walls = ", ".join(f"{wall:.2f}" for wall in run["runs_wall_s"])
+        times = ", ".join(f"{seconds:.2f}" for seconds in run["runs_pytest_s"])
         others = "; ".join(
-            f"{variant['label']}: {variant['wall_s']:.2f} s" for variant in run["variants"][1:]
+            f"{variant['label']}: {variant['pytest_s']:.2f} s" for variant in run["variants"][1:]
         )
         rows.append(
             {
                 "what": f"a {run['tests']}-test pytest session through `metronome_client`: "
-                f"wall time (median of {len(run['runs_wall_s'])} runs)",
+                "its time as pytest gives it (session start to finish), median of "
+                f"{len(run['runs_pytest_s'])} runs",
                 "target": "<= 8 s",
-                "measured": f"{run['wall_s']:.2f} s (runs: {walls} s; {others}; the emulator "
-                f"process used {run['cpu_emulator_s']:.2f} s of CPU)",
-                "met": run["wall_s"] <= 8,
+                "measured": f"{run['pytest_s']:.2f} s (runs: {times} s; the command's wall time "
+                f"{run['wall_s']:.2f} s; {others})",
+                "met": run["pytest_s"] <= 8,
             }
         )
         rows.append(
@@ -735,19 +817,20 @@ def markdown(results: dict[str, Any]) -> str:
             "",
             "The pytest session, where its time goes (the median run of each command):",
             "",
-            "| variant | command | to session start (s) "
+            "| variant | command | pytest's time (s) | to session start (s) "
             "| to the end of the first test (s) | the other tests (s) "
-            "| to session finish (s) | to exit (s) | wall (s) "
+            "| to session finish (s) | to exit (s) | wall (s) | GC (s, full collections) "
             "| CPU (s): pytest process to session finish / emulator process "
             "| RSS at start / after the first test / peak (MB) |",
-            "|---|---|---:|---:|---:|---:|---:|---:|---:|---|",
+            "|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|",
         ]
         for run in results["pytest"]["variants"]:
             lines.append(
-                f"| {run['label']} | `{run['command']}` "
+                f"| {run['label']} | `{run['command']}` | {run['pytest_s']:.2f} "
                 f"| {run['to_session_start_s']:.2f} "
                 f"| {run['to_first_test_end_s']:.2f} | {run['tests_s']:.2f} "
                 f"| {run['teardown_s']:.2f} | {run['exit_s']:.2f} | {run['wall_s']:.2f} "
+                f"| {run['gc_s']:.2f} ({run['gc_full']}) "
                 f"| {run['cpu_pytest_to_finish_s']:.2f} / {run['cpu_emulator_s']:.2f} "
                 f"| {run['rss_start_mb']:.0f} / {run['rss_after_first_test_mb']:.0f} / "
                 f"{run['rss_peak_mb']:.0f} |"
@@ -760,7 +843,13 @@ def markdown(results: dict[str, Any]) -> str:
             "/proc/self/status, and the CPU time of its own process and of its children (the "
             "emulator, stopped and waited for by then) from os.times(). The canned-answers "
             "variant runs the same tests against bench/canned_server.py, which answers their "
-            "five calls with bytes made in advance: what pytest, the SDK and HTTP take alone.",
+            "five calls with bytes made in advance: what pytest, the SDK and HTTP take alone. "
+            "pytest's time is the one its summary line prints, from the session's start to its "
+            "finish; the wall time adds the interpreter's start, the loading of every installed "
+            "pytest plugin and the interpreter's exit. GC is the time the pytest process spent "
+            "in garbage collections (gc.callbacks). The issue's session makes a `Metronome` "
+            "client in each test on the `metronome_emulator` fixture, as issue 9 describes it; "
+            "on the baseline commit it runs against the code before tenants were layered.",
         ]
         if results["pytest"]["environment_PYTHONDONTWRITEBYTECODE"]:
             lines[-1] += (
