@@ -195,6 +195,15 @@ class _Connections:
                 self._idle.setdefault(key, []).append(connection)
         return response.status, payload
 
+    def forget_after_fork(self) -> None:
+        """In a forked child: the parent's connections are its own (a child that wrote to one
+        would mix its requests with the parent's), and so may be its lock's state."""
+        self._lock = threading.Lock()
+        idle, self._idle = self._idle, {}
+        for connections in idle.values():
+            for connection in connections:
+                connection.close()  # this process's copy of the socket only
+
     def close(self, url: str | None = None) -> None:
         """Close the idle connections to this emulator (None: to every emulator)."""
         with self._lock:
@@ -210,6 +219,8 @@ class _Connections:
 
 _connections = _Connections()
 atexit.register(_connections.close)  # not left for the interpreter's exit to find unclosed
+if hasattr(os, "register_at_fork"):
+    os.register_at_fork(after_in_child=_connections.forget_after_fork)
 
 
 class _Served(EmulatorHandle, ABC):

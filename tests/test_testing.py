@@ -143,6 +143,26 @@ class TestHandleConnections:
             assert server.connections == 2
             handle.close()
 
+    @pytest.mark.skipif(not hasattr(os, "fork"), reason="fork is POSIX only")
+    def test_a_forked_child_opens_its_own_connection(self) -> None:
+        with _OneAnswerServer(close_after_answer=False) as server:
+            handle = EmulatorHandle(server.url, "t")
+            assert handle.request("POST", "/x", {"n": "parent"}) == {"n": "parent"}
+            pid = os.fork()
+            if pid == 0:  # the child: exit at once with whether its call was answered
+                ok = False
+                try:
+                    ok = handle.request("POST", "/x", {"n": "child"}) == {"n": "child"}
+                    handle.close()
+                finally:
+                    os._exit(0 if ok else 1)
+            _, status = os.waitpid(pid, 0)
+            assert os.waitstatus_to_exitcode(status) == 0
+            assert handle.request("POST", "/x", {"n": "parent"}) == {"n": "parent"}
+            assert server.connections == 2  # the parent's, kept; the child's own
+            assert server.bodies == [{"n": "parent"}, {"n": "child"}, {"n": "parent"}]
+            handle.close()
+
 
 class _OneAnswerServer:
     """A raw HTTP/1.1 server on 127.0.0.1 that echoes each request's JSON body, keep-alive by its
@@ -168,15 +188,24 @@ class _OneAnswerServer:
         assert not self._thread.is_alive()
 
     def _serve(self) -> None:
+        served = []
         while True:
             try:
                 connection, _ = self._listener.accept()
             except OSError:  # the listener is closed: the test is over
-                return
+                break
             self.connections += 1
-            with connection, connection.makefile("rb") as reader:
-                while self._answer(connection, reader) and not self.close_after_answer:
-                    continue
+            thread = threading.Thread(target=self._serve_one, args=(connection,), daemon=True)
+            thread.start()
+            served.append(thread)
+        for thread in served:  # each ends when its client closes the connection
+            thread.join(timeout=10)
+            assert not thread.is_alive()
+
+    def _serve_one(self, connection: socket.socket) -> None:
+        with connection, connection.makefile("rb") as reader:
+            while self._answer(connection, reader) and not self.close_after_answer:
+                continue
 
     def _answer(self, connection: socket.socket, reader: Any) -> bool:
         """One request read and answered; False when the client closed the connection."""
