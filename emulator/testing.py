@@ -5,9 +5,10 @@
         client = Metronome(base_url=emu.url, bearer_token=emu.token)
 
 The handle talks to the control API over HTTP (stdlib only), so it works the same against an
-emulator started elsewhere, such as a docker sidecar: `EmulatorHandle(url, token)`. It keeps one
-connection open per thread and emulator, and never goes through a proxy: an HTTP_PROXY set for
-the rest of a CI job must not take the calls to a local emulator away from it.
+emulator started elsewhere, such as a docker sidecar: `EmulatorHandle(url, token)`. It keeps its
+connections to an emulator open between calls (sending each request once), and never goes through
+a proxy: an HTTP_PROXY set for the rest of a CI job must not take the calls to a local emulator
+away from it.
 
 This module imports no part of the server until an `Emulator` starts, so that a process that
 only runs `EmulatorProcess` (a pytest session) does not load it.
@@ -21,6 +22,7 @@ import http.client
 import json
 import os
 import re
+import select
 import subprocess
 import sys
 import threading
@@ -143,46 +145,18 @@ class _Connections:
     def send(
         self, url: str, method: str, path: str, body: bytes | None, headers: dict[str, str]
     ) -> tuple[int, bytes]:
+        """One request and its answer (status, body). It is sent once: an error raises, even on
+        a method that changes nothing, since the emulator may have acted on it."""
         parts = urlsplit(url)
+        if parts.scheme not in ("http", "https") or not parts.netloc:
+            raise ValueError(f"an emulator's URL is http://host:port, not {url!r}")
         key = (parts.scheme, parts.netloc)
-        target = parts.path.rstrip("/") + path
-        with self._lock:
-            idle = self._idle.get(key)
-            connection = idle.pop() if idle else None
-        if connection is not None:
-            answer = self._send_again(key, connection, method, target, body, headers)
-            if answer is not None:
-                return answer
-        kind = http.client.HTTPSConnection if key[0] == "https" else http.client.HTTPConnection
-        return self._send(key, kind(key[1], timeout=60), method, target, body, headers)
-
-    def _send_again(
-        self,
-        key: tuple[str, str],
-        connection: http.client.HTTPConnection,
-        method: str,
-        target: str,
-        body: bytes | None,
-        headers: dict[str, str],
-    ) -> tuple[int, bytes] | None:
-        """The answer on a connection used before; None if the emulator had closed it while it
-        sat idle (past its keep-alive, or a restart): the request never reached it."""
+        connection = self._idle_connection(key)
+        if connection is None:
+            kind = http.client.HTTPSConnection if key[0] == "https" else http.client.HTTPConnection
+            connection = kind(key[1], timeout=60)
         try:
-            return self._send(key, connection, method, target, body, headers)
-        except (http.client.RemoteDisconnected, BrokenPipeError, ConnectionResetError):
-            return None
-
-    def _send(
-        self,
-        key: tuple[str, str],
-        connection: http.client.HTTPConnection,
-        method: str,
-        target: str,
-        body: bytes | None,
-        headers: dict[str, str],
-    ) -> tuple[int, bytes]:
-        try:
-            connection.request(method, target, body=body, headers=headers)
+            connection.request(method, parts.path.rstrip("/") + path, body=body, headers=headers)
             response = connection.getresponse()
             payload = response.read()
         except BaseException:
@@ -194,6 +168,21 @@ class _Connections:
             with self._lock:
                 self._idle.setdefault(key, []).append(connection)
         return response.status, payload
+
+    def _idle_connection(self, key: tuple[str, str]) -> http.client.HTTPConnection | None:
+        """An idle connection to this emulator that it has not closed, if there is one. A
+        connection the emulator closed while it sat idle (past its keep-alive, or a restart)
+        reads as ready, at its end: it is closed here, before a request is written to it."""
+        while True:
+            with self._lock:
+                idle = self._idle.get(key)
+                connection = idle.pop() if idle else None
+            if connection is None or connection.sock is None:
+                return connection
+            readable, _, _ = select.select([connection.sock], [], [], 0)
+            if not readable:
+                return connection
+            connection.close()
 
     def forget_after_fork(self) -> None:
         """In a forked child: the parent's connections are its own (a child that wrote to one

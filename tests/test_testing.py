@@ -120,17 +120,16 @@ class TestHandleConnections:
         with Emulator(customers=1, days=1, events=5) as emu:
             assert emu.request("GET", "/_emulator/health")["events"] == 5
 
-    def test_calls_share_a_connection_and_resend_when_it_was_closed(self) -> None:
+    def test_calls_share_a_connection_and_skip_one_the_server_closed(self) -> None:
         """A server that answers one request per connection but says keep-alive (as an emulator
-        whose keep-alive ran out between two calls): every call still gets its answer, each
-        sent once, and a server that keeps the connection serves every call on one."""
+        whose keep-alive ran out between two calls): each call sees the closed connection before
+        writing to it, so every call gets its answer, each sent once. A server that keeps the
+        connection serves every call on one."""
         with _OneAnswerServer(close_after_answer=True) as server:
             handle = EmulatorHandle(server.url, "t")
-            assert [handle.request("POST", "/x", {"n": n}) for n in range(3)] == [
-                {"n": 0},
-                {"n": 1},
-                {"n": 2},
-            ]
+            for n in range(3):
+                assert handle.request("POST", "/x", {"n": n}) == {"n": n}
+                assert server.closed.acquire(timeout=10)  # the server has closed it by now
             assert server.connections == 3
             assert server.bodies == [{"n": 0}, {"n": 1}, {"n": 2}]
             handle.close()
@@ -142,6 +141,21 @@ class TestHandleConnections:
             handle.request("GET", "/z")  # closed: the next call opens a connection again
             assert server.connections == 2
             handle.close()
+
+    def test_a_request_whose_connection_drops_is_not_sent_again(self) -> None:
+        """The emulator's own fault: it reads the request, records it, and drops the connection
+        without an answer. The call raises, and the emulator saw the request once."""
+        with Emulator(customers=1, days=1, events=5) as emu:
+            emu.request("GET", "/_emulator/health")  # a kept-alive connection to reuse
+            emu.inject_fault("/v1/usage", drop_connection=True)
+            with pytest.raises(ConnectionError):
+                emu.request("POST", "/v1/usage", {"starting_on": "2024-01-01T00:00:00Z"})
+            assert [(r["method"], r["path"]) for r in emu.requests()] == [("POST", "/v1/usage")]
+
+    def test_a_url_that_is_not_http_is_refused(self) -> None:
+        for url in ("127.0.0.1:4010", "ftp://127.0.0.1:4010", "http://"):
+            with pytest.raises(ValueError, match="an emulator's URL is http://host:port"):
+                EmulatorHandle(url, "t").request("GET", "/_emulator/health")
 
     @pytest.mark.skipif(not hasattr(os, "fork"), reason="fork is POSIX only")
     def test_a_forked_child_opens_its_own_connection(self) -> None:
@@ -172,6 +186,7 @@ class _OneAnswerServer:
     def __init__(self, close_after_answer: bool) -> None:
         self.close_after_answer = close_after_answer
         self.connections = 0
+        self.closed = threading.Semaphore(0)  # released as each connection is closed
         self.bodies: list[Any] = []
         self._listener = socket.create_server(("127.0.0.1", 0))
         self.url = f"http://127.0.0.1:{self._listener.getsockname()[1]}"
@@ -206,6 +221,7 @@ class _OneAnswerServer:
         with connection, connection.makefile("rb") as reader:
             while self._answer(connection, reader) and not self.close_after_answer:
                 continue
+        self.closed.release()
 
     def _answer(self, connection: socket.socket, reader: Any) -> bool:
         """One request read and answered; False when the client closed the connection."""
