@@ -15,8 +15,12 @@ US_PER_SECOND = 1_000_000
 US_PER_HOUR = 3600 * US_PER_SECOND
 US_PER_DAY = 24 * US_PER_HOUR
 
+# ASCII digits only (int() would read other scripts' digits, fromisoformat would not), and hours
+# below 24 here, since newer Pythons' fromisoformat read 24:00 as the next midnight.
 _RFC3339 = re.compile(
-    r"(\d{4})-(\d\d)-(\d\d)[Tt](\d\d):(\d\d):(\d\d)(?:\.(\d+))?(?:[Zz]|([+-])(\d\d):(\d\d))"
+    r"(\d{4})-(\d\d)-(\d\d)[Tt]([01]\d|2[0-3]):(\d\d):(\d\d)(?:\.(\d+))?"
+    r"(?:[Zz]|([+-])(\d\d):(\d\d))",
+    re.ASCII,
 )
 _EPOCH_ORDINAL = datetime(1970, 1, 1).toordinal()
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
