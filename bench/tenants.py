@@ -528,6 +528,7 @@ OWN_CLIENT_TEST_FILE = TEST_FILE.replace(
     "    client = Metronome(base_url=metronome_emulator.url, bearer_token=metronome_emulator.token)"
     "\n",
 )
+assert "metronome_client" not in OWN_CLIENT_TEST_FILE, "TEST_FILE changed: rewrite the variant"
 
 
 def pytest_session(tests: int, runs: int, baseline: str | None) -> dict[str, Any]:
