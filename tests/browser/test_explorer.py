@@ -103,6 +103,21 @@ def draw(page: Page) -> None:
     expect(usage).to_have_attribute("data-draws", str(drawn + 1))
 
 
+PANELS = ["customers", "metrics", "events", "journal", "faults"]
+PANELS_BELOW = ["metrics", "events", "journal", "faults"]  # below a 900-pixel window
+# The panels' content-visibility when the page marks its first render.
+CONTENT_VISIBILITY_AT_FIRST_RENDER = f"""
+const mark = performance.mark.bind(performance);
+performance.mark = (name, ...rest) => {{
+  if (name === "explorer-first-render") {{
+    window.contentVisibilityAtFirstRender = Object.fromEntries({PANELS!r}.map(
+      (id) => [id, getComputedStyle(document.getElementById(id)).contentVisibility]));
+  }}
+  return mark(name, ...rest);
+}};
+"""
+
+
 class TestWhatItShows:
     """Customers, metrics, usage and events on the page are the API's."""
 
@@ -474,6 +489,25 @@ class TestThePage:
         expect(page.locator("body")).to_have_attribute("data-ready", "true", timeout=15_000)
         marks = page.evaluate("performance.getEntriesByType('mark').map(m => m.name)")
         assert sorted(marks) == ["explorer-chart", "explorer-first-render"]
+
+    @pytest.mark.parametrize(("height", "skipped"), [(900, PANELS_BELOW), (2400, [])])
+    def test_panels_below_the_window_wait_for_the_first_render(
+        self, page: Page, tenant: EmulatorHandle, height: int, skipped: list[str]
+    ) -> None:
+        """At the first render the panels below the window are skipped (content-visibility:
+        hidden), those in it are drawn; after it, every panel is content-visibility: auto."""
+        page.set_viewport_size({"width": 1280, "height": height})
+        page.add_init_script(CONTENT_VISIBILITY_AT_FIRST_RENDER)
+        open_explorer(page, tenant)
+        at_first_render = page.evaluate("window.contentVisibilityAtFirstRender")
+        assert [panel for panel, value in at_first_render.items() if value == "hidden"] == skipped
+        after = page.evaluate(
+            f"{PANELS!r}.map(id => getComputedStyle(document.getElementById(id)).contentVisibility)"
+        )
+        assert after == ["auto"] * len(PANELS)
+        assert page.locator(".deferred").count() == 0
+        page.locator("#journal").scroll_into_view_if_needed()
+        expect(page.locator("#journal tbody tr").first).to_be_visible()
 
     def test_first_render_is_timed(
         self, page: Page, tenant: EmulatorHandle, record_property: Any
