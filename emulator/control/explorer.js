@@ -147,7 +147,10 @@
     // a new tab lays the whole page out again for every answer that changes it, 10 to 40 ms each
     // on a slow machine. On a big store they show as they come (see refreshEvents), and after
     // REVEAL_MS whatever is drawn shows anyway (a slow answer, a queued delay fault).
-    const late = setTimeout(() => reveal(world), REVEAL_MS);
+    const late = setTimeout(() => {
+      reveal(world);
+      undefer(); // a slow first render: no layout to save, and every panel reachable at once
+    }, REVEAL_MS);
     let chartMarked = false;
     // The chart needs the catalog and the days of the data; the rest loads beside it (each part
     // reports its own errors). The side panels' requests wait until the chart's first ones are

@@ -486,6 +486,7 @@ class TestThePage:
         page.goto(f"{tenant.url}/_emulator/ui?token={tenant.token}")
         expect(page.locator("#world")).to_be_visible(timeout=2500)
         assert page.locator("body").get_attribute("data-ready") is None  # still waiting
+        assert page.locator(".deferred").count() == 0  # every panel drawn and reachable
         expect(page.locator("body")).to_have_attribute("data-ready", "true", timeout=15_000)
         marks = page.evaluate("performance.getEntriesByType('mark').map(m => m.name)")
         assert sorted(marks) == ["explorer-chart", "explorer-first-render"]
