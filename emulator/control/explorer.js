@@ -179,6 +179,7 @@
     const charted = chart.catch(() => null);
     const bigStore = () => {
       reveal(world);
+      undefer(); // the panels show as they come: each one reachable as soon as it shows
       return charted;
     };
     const rest = Promise.all([
@@ -203,20 +204,30 @@
       $("timing").textContent = `First render ${state.firstRender.toFixed(0)} ms after navigation start.`;
     }
     undefer();
+    // A token from the URL is remembered once its tenant is drawn: in a fresh profile the first
+    // write to localStorage holds the page for tens of milliseconds, which the first render need
+    // not wait for. (A typed one is remembered as it is typed.)
+    localStorage.setItem(TOKEN_KEY, token);
     await refreshJournal(); // again, with this page's own first calls
     document.body.dataset.ready = "true";
     schedulePoll();
   }
 
   // Shows the panels. The first time, the panels marked `deferred` (content-visibility: hidden)
-  // are skipped at that layout, which is then about 50 ms shorter on a slow machine: Chromium
-  // lays out content-visibility: auto content at the first layout all the same. Those that turn
-  // out to be in the window are drawn at once, the rest by `undefer` after the first render (or
-  // at the first scroll); from then on content-visibility: auto draws them as they scroll near.
+  // that start below the window are skipped at that layout, which is then about 50 ms shorter on
+  // a slow machine: Chromium lays out content-visibility: auto content at the first layout all
+  // the same. Those in the window are drawn at once; an IntersectionObserver draws any that
+  // come into it later, and `undefer` draws the rest after the first render (or at the first
+  // scroll), after which content-visibility: auto draws them as they scroll near.
   let inWindow = null;
   function reveal(world) {
     if (!world.hidden) return;
     world.hidden = false;
+    const deferred = [...document.querySelectorAll(".deferred")];
+    const tops = deferred.map((panel) => panel.getBoundingClientRect().top); // one layout
+    deferred.forEach((panel, i) => {
+      if (tops[i] < window.innerHeight) panel.classList.remove("deferred");
+    });
     inWindow = new IntersectionObserver((entries) => {
       for (const entry of entries) {
         if (entry.isIntersecting) entry.target.classList.remove("deferred");
@@ -942,7 +953,6 @@
 
   wire();
   const fromUrl = new URLSearchParams(location.search).get("token");
-  if (fromUrl) localStorage.setItem(TOKEN_KEY, fromUrl);
   const token = fromUrl || localStorage.getItem(TOKEN_KEY);
   if (token) {
     openTenant(token);

@@ -105,8 +105,10 @@ def draw(page: Page) -> None:
 
 PANELS = ["customers", "metrics", "events", "journal", "faults"]
 PANELS_BELOW = ["metrics", "events", "journal", "faults"]  # below a 900-pixel window
-# The panels' content-visibility when the page marks its first render.
-CONTENT_VISIBILITY_AT_FIRST_RENDER = f"""
+# The panels' content-visibility when the page marks its first render; and, at every animation
+# frame (before it is painted), the panels in the window that would be painted skipped.
+WATCH_PANELS = f"""
+window.blankInWindow = [];
 const mark = performance.mark.bind(performance);
 performance.mark = (name, ...rest) => {{
   if (name === "explorer-first-render") {{
@@ -115,6 +117,17 @@ performance.mark = (name, ...rest) => {{
   }}
   return mark(name, ...rest);
 }};
+const watch = () => {{
+  if (document.body && document.body.dataset.ready === "true") return;
+  for (const panel of document.querySelectorAll(".deferred")) {{
+    const box = panel.getBoundingClientRect();
+    if (box.height && box.top < window.innerHeight && box.bottom > 0) {{
+      window.blankInWindow.push(panel.id);
+    }}
+  }}
+  requestAnimationFrame(watch);
+}};
+requestAnimationFrame(watch);
 """
 
 
@@ -423,6 +436,12 @@ class TestThePage:
         expect(page.locator("#token")).to_have_value(tenant.token)
         expect(page.locator("#status")).to_have_text(f"Tenant of token “{tenant.token}”.")
 
+    def test_token_from_the_url_remembered(self, page: Page, tenant: EmulatorHandle) -> None:
+        open_explorer(page, tenant)
+        page.goto(f"{tenant.url}/_emulator/ui")
+        page.wait_for_selector("body[data-ready=true]")
+        expect(page.locator("#token")).to_have_value(tenant.token)
+
     def test_labelled_and_usable_from_the_keyboard(
         self, page: Page, tenant: EmulatorHandle
     ) -> None:
@@ -496,12 +515,14 @@ class TestThePage:
         self, page: Page, tenant: EmulatorHandle, height: int, skipped: list[str]
     ) -> None:
         """At the first render the panels below the window are skipped (content-visibility:
-        hidden), those in it are drawn; after it, every panel is content-visibility: auto."""
+        hidden), those in it are drawn, and no frame paints one in the window skipped; after
+        it, every panel is content-visibility: auto."""
         page.set_viewport_size({"width": 1280, "height": height})
-        page.add_init_script(CONTENT_VISIBILITY_AT_FIRST_RENDER)
+        page.add_init_script(WATCH_PANELS)
         open_explorer(page, tenant)
         at_first_render = page.evaluate("window.contentVisibilityAtFirstRender")
         assert [panel for panel, value in at_first_render.items() if value == "hidden"] == skipped
+        assert page.evaluate("window.blankInWindow") == []  # no frame shows one skipped
         after = page.evaluate(
             f"{PANELS!r}.map(id => getComputedStyle(document.getElementById(id)).contentVisibility)"
         )
