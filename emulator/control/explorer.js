@@ -205,8 +205,8 @@
     }
     undefer();
     // A token from the URL is remembered once its tenant is drawn: in a fresh profile the first
-    // write to localStorage holds the page for tens of milliseconds, which the first render need
-    // not wait for. (A typed one is remembered as it is typed.)
+    // write to localStorage can hold the page, and the first render need not wait for it. (A
+    // typed one is remembered as it is typed.)
     localStorage.setItem(TOKEN_KEY, token);
     await refreshJournal(); // again, with this page's own first calls
     document.body.dataset.ready = "true";
@@ -215,9 +215,9 @@
 
   // Shows the panels. The first time, the panels marked `deferred` (content-visibility: hidden)
   // that start below the window are skipped at that layout, which is then about 50 ms shorter on
-  // a slow machine: Chromium lays out content-visibility: auto content at the first layout all
-  // the same. Those in the window are drawn at once; an IntersectionObserver draws any that
-  // come into it later, and `undefer` draws the rest after the first render (or at the first
+  // a slow machine than with content-visibility: auto alone, which does not skip all of their
+  // work at the first layout. Those in the window are drawn at once; an IntersectionObserver
+  // draws any that come into it later, and `undefer` draws the rest after the first render (or at the first
   // scroll), after which content-visibility: auto draws them as they scroll near.
   let inWindow = null;
   function reveal(world) {
