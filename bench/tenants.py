@@ -39,7 +39,7 @@ import aiohttp
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from servers import BENCH, machine, rss_mb
+from servers import BENCH, free_port, machine, rss_mb, server
 
 CLOCK = "2024-01-31T00:00:00Z"
 SCENARIO = ["--customers", "20", "--days", "30"]
@@ -618,24 +618,12 @@ def baseline_tree(commit: str | None) -> Iterator[Path | None]:
 
 @contextmanager
 def canned_server() -> Iterator[str]:
-    """bench/canned_server.py on a free port: its URL."""
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port = sock.getsockname()[1]
+    """bench/canned_server.py on a free port: its URL, once it accepts connections."""
+    port = free_port()
     script = Path(__file__).resolve().parent / "canned_server.py"
-    process = subprocess.Popen(
-        [sys.executable, str(script), str(port)], stdout=subprocess.PIPE, text=True
-    )
-    try:
-        assert process.stdout is not None
-        if process.stdout.readline().strip() != "listening":
-            raise SystemExit("tenants: bench/canned_server.py did not start")
+    command = [sys.executable, str(script), str(port)]
+    with server(command, lambda: socket.create_connection(("127.0.0.1", port)).close(), "canned"):
         yield f"http://127.0.0.1:{port}"
-    finally:
-        process.terminate()
-        process.wait()
-        if process.stdout is not None:
-            process.stdout.close()
 
 
 def _pytest_run(
