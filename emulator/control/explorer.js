@@ -147,10 +147,7 @@
     // a new tab lays the whole page out again for every answer that changes it, 10 to 40 ms each
     // on a slow machine. On a big store they show as they come (see refreshEvents), and after
     // REVEAL_MS whatever is drawn shows anyway (a slow answer, a queued delay fault).
-    const late = setTimeout(() => {
-      reveal(world);
-      undefer(); // a slow first render: no layout to save, and every panel reachable at once
-    }, REVEAL_MS);
+    const late = setTimeout(() => revealAll(world), REVEAL_MS);
     let chartMarked = false;
     // The chart needs the catalog and the days of the data; the rest loads beside it (each part
     // reports its own errors). The side panels' requests wait until the chart's first ones are
@@ -178,8 +175,7 @@
     })();
     const charted = chart.catch(() => null);
     const bigStore = () => {
-      reveal(world);
-      undefer(); // the panels show as they come: each one reachable as soon as it shows
+      revealAll(world);
       return charted;
     };
     const rest = Promise.all([
@@ -217,24 +213,31 @@
   // that start below the window are skipped at that layout, which is then about 50 ms shorter on
   // a slow machine than with content-visibility: auto alone, which does not skip all of their
   // work at the first layout. Those in the window are drawn at once; an IntersectionObserver
-  // draws any that come into it later, and `undefer` draws the rest after the first render (or at the first
-  // scroll), after which content-visibility: auto draws them as they scroll near.
+  // draws any that come into it later, and `undefer` draws the rest after the first render (or
+  // at the first scroll), after which content-visibility: auto draws them as they scroll near.
   let inWindow = null;
   function reveal(world) {
     if (!world.hidden) return;
     world.hidden = false;
-    const deferred = [...document.querySelectorAll(".deferred")];
-    const tops = deferred.map((panel) => panel.getBoundingClientRect().top); // one layout
-    deferred.forEach((panel, i) => {
-      if (tops[i] < window.innerHeight) panel.classList.remove("deferred");
-    });
     inWindow = new IntersectionObserver((entries) => {
       for (const entry of entries) {
         if (entry.isIntersecting) entry.target.classList.remove("deferred");
       }
     });
-    for (const panel of document.querySelectorAll(".deferred")) inWindow.observe(panel);
+    const deferred = [...document.querySelectorAll(".deferred")];
+    const tops = deferred.map((panel) => panel.getBoundingClientRect().top); // one layout
+    deferred.forEach((panel, i) => {
+      if (tops[i] < window.innerHeight) panel.classList.remove("deferred");
+      else inWindow.observe(panel);
+    });
     window.addEventListener("scroll", undefer, { once: true, passive: true });
+  }
+
+  // Shows every panel at once, none deferred: a first render slower than REVEAL_MS (no layout
+  // worth saving), or a big store whose panels show as they come. Each is reachable as it shows.
+  function revealAll(world) {
+    world.hidden = false;
+    undefer();
   }
 
   function undefer() {
