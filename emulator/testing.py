@@ -177,8 +177,8 @@ class _Connections:
             with self._lock:
                 idle = self._idle.get(key)
                 connection = idle.pop() if idle else None
-            if connection is None or connection.sock is None:
-                return connection
+            if connection is None:
+                return None
             readable, _, _ = select.select([connection.sock], [], [], 0)
             if not readable:
                 return connection

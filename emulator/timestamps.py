@@ -40,10 +40,10 @@ def parse_rfc3339(text: str) -> int:
         raise ValueError(text)
     if match.group(8) is None:
         # `Z`, the usual form: the checked text without it is one that C's fromisoformat reads
-        # (and checks the calendar of) five times faster than the arithmetic below.
+        # (and checks the calendar of), which halves the time of the whole parse.
         return (datetime.fromisoformat(text[:-1]) - _NAIVE_EPOCH) // _ONE_US
     year, month, day, hour, minute, second, fraction, sign, off_h, off_m = match.groups()
-    # datetime() validates the calendar (month 13, February 30, hour 24, second 60 all fail).
+    # datetime() validates the calendar (month 13, February 30, second 60 all fail).
     moment = datetime(int(year), int(month), int(day), int(hour), int(minute), int(second))
     seconds = (moment.toordinal() - _EPOCH_ORDINAL) * 86400 + moment.hour * 3600
     seconds += moment.minute * 60 + moment.second
