@@ -75,7 +75,7 @@ HEAVY_CUSTOMERS = 10
 # 9 group values: rows x (1 + 9) = 99,840 x 10 = 998,400 numbers, just under 1,000,000.
 HEAVY_VALUES = [*REGIONS, "sa-east-1", "ca-central-1", "me-south-1", "af-south-1", "il-central-1"]
 PAGE_SIZE_HEADER = "X-Emulator-Page-Size"
-# The cursor key is public (emulator/pagination.py): anyone can seal a cursor, so the emulator
+# The cursor key is public (emulator/wire/pagination.py): anyone can seal a cursor, so the emulator
 # checks each cursor's shape. `seal` makes cursors with a valid MAC to try that check.
 CURSOR_KEY = b"metronome-emulator cursor v1"
 HEALTH_TARGET_MS = 100.0

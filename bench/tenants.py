@@ -538,7 +538,7 @@ def pytest_session(tests: int, runs: int, baseline: str | None) -> dict[str, Any
     emulator's share from the environment's: where PYTHONDONTWRITEBYTECODE is set, the same
     without it (after one run that writes the bytecode and pytest's rewritten-assert caches); and
     with only the emulator's pytest plugin loaded (PYTEST_DISABLE_PLUGIN_AUTOLOAD=1,
-    `-p emulator.pytest_plugin`), not the other plugins installed beside it; against canned
+    `-p emulator.testing.pytest_plugin`), not the other plugins installed beside it; against canned
     answers; with a client made in each test (the issue's session); and with `baseline`, a commit
     of this repository, that session on the code of that commit (the issue's starting point)."""
     with tempfile.TemporaryDirectory(prefix="bench-tenants-") as directory:
@@ -550,7 +550,7 @@ def pytest_session(tests: int, runs: int, baseline: str | None) -> dict[str, Any
         own_client = project / "test_own_client.py"
         own_client.write_text(OWN_CLIENT_TEST_FILE.format(tests=tests, day=DAY, stamps=STAMPS))
         command = [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", str(test_file)]
-        alone = [*command[:3], "-p", "emulator.pytest_plugin", *command[3:]]
+        alone = [*command[:3], "-p", "emulator.testing.pytest_plugin", *command[3:]]
         own = [*command[:-1], str(own_client)]
         cached: dict[str, str | None] = {"PYTHONDONTWRITEBYTECODE": None}
         variants: list[tuple[str, list[str], dict[str, str | None]]] = [

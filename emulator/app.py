@@ -1,77 +1,26 @@
-"""`create_app(settings)`: the route table and the middlewares every request passes."""
+"""`create_app(settings)`: the application, its state, and the routes of `emulator/routes.py`."""
 
 from __future__ import annotations
 
-import asyncio
-import logging
-import zlib
-from collections.abc import Awaitable, Callable
-from http import HTTPStatus
-
 from aiohttp import web
-from aiohttp.http_exceptions import HttpProcessingError
-from aiohttp.web_protocol import RequestPayloadError
 
-from emulator.api import billable_metrics, customers
-from emulator.api.events import search_events
-from emulator.api.ingest import ingest
-from emulator.api.usage import list_usage
-from emulator.api.usage_groups import list_with_groups
-from emulator.control import explorer
-from emulator.control import routes as control_routes
-from emulator.control.journal import JOURNALED_HEADERS
-from emulator.errors import ApiError, Conflict, Unauthorized
-from emulator.idempotency import Answer, request_fingerprint
-from emulator.jsonio import json_response, read_body, too_large
-from emulator.keys import BASE_IDENTITY, BODY, RESPONSES, SETTINGS, TENANT, TENANTS, TOKEN
-from emulator.limits import MAX_BODY
-from emulator.response_cache import ResponseCache
-from emulator.scenario import base_identity, initial_state
+from emulator.routes import ROUTES as ROUTES_TABLE
+from emulator.scenario.initial import base_identity, initial_state
 from emulator.settings import Settings
-from emulator.statefile import read_state_file, write_state_file
-from emulator.tenants import Tenants
+from emulator.tenancy.statefile import read_state_file, write_state_file
+from emulator.tenancy.tenants import Tenants
+from emulator.web.keys import BASE_IDENTITY, RESPONSES, SETTINGS, TENANTS
+from emulator.web.middlewares import MIDDLEWARES
+from emulator.web.response_cache import ResponseCache
+from emulator.web.routing import ROUTES
+from emulator.wire.limits import MAX_BODY
 
 __all__ = ["create_app"]
-
-log = logging.getLogger("emulator")
-Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
-# Requests under these paths need no bearer token.
-_OPEN_PATHS = ("/_emulator/health", "/openapi.json", "/_emulator/ui")
-# The control plane: never journaled, never hit by faults.
-_CONTROL = "/_emulator/"
-
-
-def _is_api_call(request: web.Request) -> bool:
-    """A request to the emulated API by a tenant: journaled and open to faults."""
-    return TENANT in request and not request.path.startswith(_CONTROL)
-
-
-class ConnectionDropped(Exception):
-    """An injected fault closed the connection: there is no answer to write."""
-
-
-# What aiohttp, asyncio and the standard library raise on input a client got wrong, and what the
-# client is told: each is answered 400, never 500.
-_CLIENT_ERRORS: tuple[tuple[type[Exception], str], ...] = (
-    (UnicodeError, "the request's path, query or headers have bytes that are not UTF-8"),
-    (zlib.error, "request body is not valid under its Content-Encoding"),
-    (HttpProcessingError, "request body could not be read: it is malformed"),
-    (RequestPayloadError, "request body could not be read: it is malformed or ends early"),
-    (asyncio.IncompleteReadError, "request body ends before its Content-Length says"),
-    (ConnectionResetError, "the connection was lost while the request was being read"),
-)
 
 
 def create_app(settings: Settings, tenants: Tenants | None = None) -> web.Application:
     app = web.Application(
-        middlewares=[
-            errors_middleware,
-            auth_middleware,
-            journal_middleware,
-            body_middleware,
-            faults_middleware,
-            idempotency_middleware,
-        ],
+        middlewares=MIDDLEWARES,
         # Each route reads at most its own limit (`read_body`); this is the largest of them.
         client_max_size=MAX_BODY,
         # read_body inflates gzip itself, as a stream against the route's limit.
@@ -88,187 +37,15 @@ def create_app(settings: Settings, tenants: Tenants | None = None) -> web.Applic
     app[RESPONSES] = ResponseCache(settings.response_cache_mb * 2**20)
     if settings.state_file is not None:
         app.on_cleanup.append(_write_state_on_shutdown)
-    app.router.add_post("/v1/usage", list_usage)
-    app.router.add_post("/v1/usage/groups", list_with_groups)
-    app.router.add_post("/v1/ingest", ingest)
-    app.router.add_post("/v1/events/search", search_events)
-    customers.setup(app)
-    billable_metrics.setup(app)
-    app.router.add_get("/openapi.json", openapi)
-    control_routes.setup(app)
-    explorer.setup(app)
+    app[ROUTES] = {}
+    for row in ROUTES_TABLE:
+        # A GET answers HEAD too, as aiohttp's add_get does.
+        for method in ("HEAD", "GET") if row.method == "GET" else (row.method,):
+            app[ROUTES][app.router.add_route(method, row.path, row.handler)] = row
     return app
-
-
-async def openapi(_: web.Request) -> web.Response:
-    # Imported on the first request: its models take 60 ms to build, a tenth of start-up.
-    from emulator.openapi import openapi_document
-
-    return json_response(openapi_document())
 
 
 async def _write_state_on_shutdown(app: web.Application) -> None:
     state_file = app[SETTINGS].state_file
     assert state_file is not None
     write_state_file(state_file, app[BASE_IDENTITY], app[TENANTS].saved())
-
-
-@web.middleware
-async def errors_middleware(request: web.Request, handler: Handler) -> web.StreamResponse:
-    """Every error leaves as `{"message": ...}` with its real status; nothing leaks a traceback."""
-    try:
-        return await handler(request)
-    except ApiError as exc:
-        return json_response({"message": exc.message}, exc.status)
-    except ConnectionDropped:
-        return web.Response(status=499)  # never sent: the transport is closed
-    except web.HTTPException as exc:
-        if exc.status < 400:
-            raise
-        response = json_response({"message": _http_message(request, exc)}, exc.status)
-        if "Allow" in exc.headers:
-            response.headers["Allow"] = exc.headers["Allow"]
-        return response
-    except tuple(kind for kind, _ in _CLIENT_ERRORS) as exc:
-        message = next(text for kind, text in _CLIENT_ERRORS if isinstance(exc, kind))
-        return json_response({"message": message}, 400)
-    except Exception:
-        log.exception("unexpected error answering %s %s", request.method, request.path)
-        return json_response({"message": "internal error in the emulator (see its log)"}, 500)
-
-
-def _http_message(request: web.Request, exc: web.HTTPException) -> str:
-    if isinstance(exc, web.HTTPNotFound):
-        return f"no such endpoint: {request.method} {request.path}"
-    if isinstance(exc, web.HTTPMethodNotAllowed):
-        allowed = ", ".join(sorted(exc.allowed_methods))
-        return f"method {request.method} is not allowed on {request.path} (allowed: {allowed})"
-    if isinstance(exc, web.HTTPRequestEntityTooLarge):
-        return too_large(request)
-    return exc.reason
-
-
-@web.middleware
-async def auth_middleware(request: web.Request, handler: Handler) -> web.StreamResponse:
-    """`Authorization: Bearer <token>` selects the tenant; tokens may contain spaces."""
-    if request.path in _OPEN_PATHS:
-        return await handler(request)
-    header = request.headers.get("Authorization")
-    if header is None:
-        raise Unauthorized("missing Authorization header: send 'Authorization: Bearer <token>'")
-    if not _is_utf8(header):
-        raise Unauthorized("Authorization header must be UTF-8 text: 'Bearer <token>'")
-    scheme, _, token = header.partition(" ")
-    token = token.strip()
-    if scheme.lower() != "bearer" or not token:
-        raise Unauthorized("Authorization header must be 'Bearer <token>' with a non-empty token")
-    allowed = request.app[SETTINGS].tokens
-    if allowed and token not in allowed:
-        raise Unauthorized("this bearer token is not accepted by this emulator (see --token)")
-    request[TOKEN] = token
-    request[TENANT] = request.app[TENANTS].get(token)
-    return await handler(request)
-
-
-def _is_utf8(text: str) -> bool:
-    """aiohttp decodes header bytes that are not UTF-8 to surrogates, which cannot be encoded."""
-    try:
-        text.encode()
-    except UnicodeEncodeError:
-        return False
-    return True
-
-
-@web.middleware
-async def body_middleware(request: web.Request, handler: Handler) -> web.StreamResponse:
-    """Reads the body once, bounded and inflated (`read_body`), before anything else needs it."""
-    if request.match_info.http_exception is None:  # a 404 or 405 needs no body
-        await read_body(request)
-    return await handler(request)
-
-
-@web.middleware
-async def idempotency_middleware(request: web.Request, handler: Handler) -> web.StreamResponse:
-    """Replays the stored answer of an `Idempotency-Key` (see `emulator/idempotency.py`)."""
-    key = request.headers.get("Idempotency-Key")
-    if request.method != "POST" or not key or not request.path.startswith("/v1/"):
-        return await handler(request)
-    fingerprint = request_fingerprint(request.path, request.query_string, await read_body(request))
-    keys = request[TENANT].idempotency
-    stored = keys.get(key)
-    if stored is not None:
-        if stored.fingerprint != fingerprint:
-            raise Conflict("Idempotency-Key was already used with a different request")
-        return web.Response(
-            body=stored.body, status=stored.status, content_type=stored.content_type
-        )
-    try:
-        response = await handler(request)
-    except ApiError as exc:
-        if exc.status == 400:  # failed validation: not executed, so not remembered
-            raise
-        response = json_response({"message": exc.message}, exc.status)
-    if isinstance(response, web.Response):
-        body = response.body if isinstance(response.body, bytes) else b""
-        keys.remember(key, Answer(fingerprint, response.status, body, response.content_type))
-    return response
-
-
-@web.middleware
-async def journal_middleware(request: web.Request, handler: Handler) -> web.StreamResponse:
-    """Records each API request of the tenant with the status it was answered with."""
-    if not _is_api_call(request):
-        return await handler(request)
-    status: int | None = None  # stays None when the connection is dropped
-    try:
-        response = await handler(request)
-        status = response.status
-        return response
-    except (ApiError, web.HTTPException) as exc:
-        status = exc.status
-        raise
-    except ConnectionDropped:
-        raise
-    except Exception:
-        status = 500
-        raise
-    finally:
-        # No await here: a dropped connection may cancel this task, and the entry must stay.
-        headers = {h: request.headers[h] for h in JOURNALED_HEADERS if h in request.headers}
-        if "Authorization" in headers:
-            headers["Authorization"] = "Bearer <redacted>"
-        request[TENANT].journal.record(
-            request.method,
-            request.path,
-            dict(request.query),
-            request.get(BODY, b""),  # read below this middleware; absent when refused unread
-            headers,
-            status,
-            request[TENANT].clock.now(),
-        )
-
-
-@web.middleware
-async def faults_middleware(request: web.Request, handler: Handler) -> web.StreamResponse:
-    """Applies the first queued fault that matches the request (POST /_emulator/faults)."""
-    if not _is_api_call(request):
-        return await handler(request)
-    fault = request[TENANT].faults.take(request.method, request.path)
-    if fault is None:
-        return await handler(request)
-    if fault.delay_ms:
-        await asyncio.sleep(fault.delay_ms / 1000)
-    if fault.drop_connection:
-        if request.transport is not None:
-            request.transport.close()
-        raise ConnectionDropped
-    if fault.status is None:  # a delay alone: then the real answer
-        return await handler(request)
-    reason = (
-        HTTPStatus(fault.status).phrase if fault.status in HTTPStatus._value2member_map_ else ""
-    )
-    response = json_response(
-        {"message": f"injected fault: {fault.status} {reason}".strip()}, fault.status
-    )
-    response.headers.update(fault.response_headers())
-    return response

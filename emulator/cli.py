@@ -16,12 +16,12 @@ from aiohttp import web
 
 from emulator import __version__
 from emulator.app import create_app
-from emulator.keys import TENANTS
-from emulator.limits import RESET_EVENTS
-from emulator.scenario import FixtureError
+from emulator.scenario.initial import FixtureError
 from emulator.settings import Settings
-from emulator.statefile import StateFileError
-from emulator.timestamps import parse_rfc3339
+from emulator.tenancy.statefile import StateFileError
+from emulator.web.keys import TENANTS
+from emulator.wire.limits import RESET_EVENTS
+from emulator.wire.timestamps import parse_rfc3339
 
 __all__ = ["build_parser", "console", "main", "settings_from"]
 

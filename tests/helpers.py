@@ -8,9 +8,9 @@ from pathlib import Path
 from types import ModuleType
 from typing import Any
 
-from emulator.store.store import Store
-from emulator.store.usage import UsageScope, iter_rows
-from emulator.wire import UsageQuery
+from emulator.metering.store import Store
+from emulator.metering.usage import UsageScope, iter_rows
+from emulator.wire.models import UsageQuery
 
 ROOT = Path(__file__).resolve().parent.parent
 SMALL = ROOT / "fixtures" / "small.json"

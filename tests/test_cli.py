@@ -14,8 +14,8 @@ import pytest
 
 from emulator import cli
 from emulator.cli import build_parser, main, settings_from
-from emulator.scenario import initial_state
-from emulator.timestamps import parse_rfc3339
+from emulator.scenario.initial import initial_state
+from emulator.wire.timestamps import parse_rfc3339
 from tests.contract.conftest import emulator_process
 
 

@@ -132,7 +132,7 @@ def test_loading_the_plugin_loads_no_server() -> None:
     """Every pytest session where the package is installed imports the plugin: it stays light,
     and the server's modules load only in the emulator's own process."""
     code = (
-        "import sys, emulator.pytest_plugin\n"
+        "import sys, emulator.testing.pytest_plugin\n"
         "heavy = sorted(m for m in sys.modules if m.split('.')[0] in "
         "('aiohttp', 'pydantic', 'faker', 'asyncio') or m in ('emulator.app', 'emulator.cli'))\n"
         "assert not heavy, heavy\n"

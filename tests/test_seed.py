@@ -8,9 +8,9 @@ from typing import Any
 import orjson
 import pytest
 
-from emulator.seed import generate
-from emulator.store.matching import NO_MATCH
-from emulator.store.store import Store
+from emulator.metering.matching import NO_MATCH
+from emulator.metering.store import Store
+from emulator.scenario.seed import generate
 
 # sha256 of the default scenario (seed 42) as exported. If this moves, every user's seeded
 # expectations move with it: change it only on purpose, and say so in the changelog.

@@ -14,7 +14,12 @@ import httpx
 import pytest
 
 from emulator.cli import main
-from emulator.statefile import StateFileError, read_state_file, token_digest, write_state_file
+from emulator.tenancy.statefile import (
+    StateFileError,
+    read_state_file,
+    token_digest,
+    write_state_file,
+)
 from tests.contract.conftest import emulator_process
 from tests.helpers import SMALL
 
@@ -103,7 +108,7 @@ class TestAtomicWrites:
         def crash(*_: object) -> None:
             raise OSError(28, "No space left on device")
 
-        monkeypatch.setattr("emulator.statefile.os.replace", crash)
+        monkeypatch.setattr("emulator.tenancy.statefile.os.replace", crash)
         entry = {"page_size": None, "clock": None, "state": None, "layer": None}
         with pytest.raises(StateFileError, match="No space left on device; the previous file"):
             write_state_file(path, "base", {"x": entry})

@@ -8,7 +8,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from emulator.timestamps import format_rfc3339, parse_rfc3339
+from emulator.wire.timestamps import format_rfc3339, parse_rfc3339
 
 
 class TestParse:

@@ -8,23 +8,13 @@ from typing import Any
 from aiohttp import web
 
 from emulator.api.listing import cursor_page, parse_uuid, query_flag
-from emulator.errors import BadRequest, NotFound
-from emulator.jsonio import json_response, read_model
-from emulator.keys import TENANT
-from emulator.store.store import Store
-from emulator.wire import BillableMetricCreate, BillableMetricRecord, IdBody
+from emulator.metering.store import Store
+from emulator.web.jsonio import json_response, read_model
+from emulator.web.keys import TENANT
+from emulator.wire.errors import BadRequest, NotFound
+from emulator.wire.models import BillableMetricCreate, BillableMetricRecord, IdBody
 
-__all__ = ["metric_detail", "setup"]
-
-
-def setup(app: web.Application) -> None:
-    app.router.add_post("/v1/billable-metrics/create", create_metric)
-    app.router.add_get("/v1/billable-metrics", list_metrics)
-    app.router.add_post("/v1/billable-metrics/archive", archive_metric)
-    # Not "create" or "archive": those paths are POST only, and their Allow header must say so.
-    app.router.add_get(
-        "/v1/billable-metrics/{billable_metric_id:(?!(?:create|archive)$)[^/]+}", get_metric
-    )
+__all__ = ["archive_metric", "create_metric", "get_metric", "list_metrics", "metric_detail"]
 
 
 def metric_detail(metric: BillableMetricRecord) -> dict[str, Any]:

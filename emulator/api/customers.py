@@ -9,25 +9,22 @@ from aiohttp import web
 
 from emulator.api.billable_metrics import metric_detail
 from emulator.api.listing import cursor_page, parse_uuid, query_flag, query_list
-from emulator.errors import Conflict, NotFound
-from emulator.jsonio import json_response, read_model
-from emulator.keys import TENANT
-from emulator.store.store import Store
-from emulator.wire import CustomerCreate, CustomerRecord, IdBody, IngestAliases
+from emulator.metering.store import Store
+from emulator.web.jsonio import json_response, read_model
+from emulator.web.keys import TENANT
+from emulator.wire.errors import Conflict, NotFound
+from emulator.wire.models import CustomerCreate, CustomerRecord, IdBody, IngestAliases
 
-__all__ = ["setup"]
+__all__ = [
+    "archive_customer",
+    "create_customer",
+    "customer_metrics",
+    "get_customer",
+    "list_customers",
+    "set_ingest_aliases",
+]
 
 _NAME_LIMIT = 160  # longer names are cut, as Metronome does
-
-
-def setup(app: web.Application) -> None:
-    app.router.add_post("/v1/customers", create_customer)
-    app.router.add_get("/v1/customers", list_customers)
-    app.router.add_post("/v1/customers/archive", archive_customer)
-    # Not "archive": that path is POST only, and its Allow header must say so.
-    app.router.add_get("/v1/customers/{customer_id:(?!archive$)[^/]+}", get_customer)
-    app.router.add_get("/v1/customers/{customer_id}/billable-metrics", customer_metrics)
-    app.router.add_post("/v1/customers/{customer_id}/setIngestAliases", set_ingest_aliases)
 
 
 def summary(customer: CustomerRecord) -> dict[str, Any]:

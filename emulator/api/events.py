@@ -14,12 +14,12 @@ from aiohttp import web
 
 from emulator.api.billable_metrics import metric_detail
 from emulator.api.ingest import BACKDATING
-from emulator.jsonio import json_response, read_model
-from emulator.keys import TENANT
-from emulator.store.events import Event
-from emulator.store.store import Store
-from emulator.timestamps import format_rfc3339
-from emulator.wire import EventSearch
+from emulator.metering.events import Event
+from emulator.metering.store import Store
+from emulator.web.jsonio import json_response, read_model
+from emulator.web.keys import TENANT
+from emulator.wire.models import EventSearch
+from emulator.wire.timestamps import format_rfc3339
 
 __all__ = ["event_fields", "search_events"]
 

@@ -12,11 +12,11 @@ from typing import Annotated
 from aiohttp import web
 from pydantic import Field, TypeAdapter
 
-from emulator.errors import BadRequest
-from emulator.jsonio import read_array
-from emulator.keys import TENANT
-from emulator.timestamps import US_PER_DAY, US_PER_HOUR, format_rfc3339
-from emulator.wire import EventRecord
+from emulator.web.jsonio import read_array
+from emulator.web.keys import TENANT
+from emulator.wire.errors import BadRequest
+from emulator.wire.models import EventRecord
+from emulator.wire.timestamps import US_PER_DAY, US_PER_HOUR, format_rfc3339
 
 __all__ = ["BACKDATING", "BATCH", "FUTURE", "ingest"]
 

@@ -10,9 +10,9 @@ from typing import Any, TypeVar
 from aiohttp import web
 from pydantic import TypeAdapter, ValidationError
 
-from emulator.errors import BadRequest
-from emulator.pagination import INDEX, decode_cursor, encode_cursor, fingerprint
-from emulator.wire import Uuid
+from emulator.wire.errors import BadRequest
+from emulator.wire.models import Uuid
+from emulator.wire.pagination import INDEX, decode_cursor, encode_cursor, fingerprint
 
 __all__ = [
     "MAX_LIMIT",

@@ -1,8 +1,8 @@
 """`POST /v1/usage`: batched usage across customers and billable metrics.
 
 A request that repeats one already answered from the same state is answered from the response
-cache (`emulator/response_cache.py`); anything else is validated, computed row by row in slices
-that give the event loop back (`emulator/pacing.py`), and then kept there.
+cache (`emulator/web/response_cache.py`); anything else is validated, computed row by row in slices
+that give the event loop back (`emulator/web/pacing.py`), and then kept there.
 """
 
 from __future__ import annotations
@@ -12,10 +12,12 @@ from contextlib import aclosing
 import orjson
 from aiohttp import web
 
-from emulator.jsonio import read_body, read_model, send_json_bytes
-from emulator.keys import RESPONSES, SETTINGS, TENANT
-from emulator.pacing import paced
-from emulator.pagination import (
+from emulator.metering.usage import UsageScope, iter_rows
+from emulator.web.jsonio import read_body, read_model, send_json_bytes
+from emulator.web.keys import RESPONSES, SETTINGS, TENANT
+from emulator.web.pacing import paced
+from emulator.wire.models import UsageQuery
+from emulator.wire.pagination import (
     INDEX,
     PAGE_SIZE_HEADER,
     TEXT,
@@ -24,8 +26,6 @@ from emulator.pagination import (
     fingerprint,
     page_size_from_header,
 )
-from emulator.store.usage import UsageScope, iter_rows
-from emulator.wire import UsageQuery
 
 __all__ = ["list_usage"]
 

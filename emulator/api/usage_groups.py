@@ -1,7 +1,7 @@
 """`POST /v1/usage/groups`: one customer's usage of one metric, a row per window and group value.
 
-The numbers are those of `/v1/usage` for the same windows (`emulator/store/usage.py`); this module
-checks the query's group key against the metric and shapes the rows.
+The numbers are those of `/v1/usage` for the same windows (`emulator/metering/usage.py`); this
+module checks the query's group key against the metric and shapes the rows.
 """
 
 from __future__ import annotations
@@ -12,15 +12,23 @@ from typing import Any
 from aiohttp import web
 
 from emulator.api.listing import query_limit
-from emulator.errors import BadRequest
-from emulator.jsonio import json_response, read_model
-from emulator.keys import TENANT
-from emulator.pagination import INDEX, NULL, TEXT, decode_cursor, encode_cursor, fingerprint, texts
-from emulator.store.matching import Matcher
-from emulator.store.usage import GroupPosition, MetricScope, group_rows
-from emulator.store.values import GroupKey, GroupValue
-from emulator.windows import Windows
-from emulator.wire import GroupedUsageQuery
+from emulator.metering.matching import Matcher
+from emulator.metering.usage import GroupPosition, MetricScope, group_rows
+from emulator.metering.values import GroupKey, GroupValue
+from emulator.metering.windows import Windows
+from emulator.web.jsonio import json_response, read_model
+from emulator.web.keys import TENANT
+from emulator.wire.errors import BadRequest
+from emulator.wire.models import GroupedUsageQuery
+from emulator.wire.pagination import (
+    INDEX,
+    NULL,
+    TEXT,
+    decode_cursor,
+    encode_cursor,
+    fingerprint,
+    texts,
+)
 
 __all__ = ["list_with_groups"]
 

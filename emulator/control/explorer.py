@@ -1,5 +1,5 @@
-"""The explorer: `GET /_emulator/ui`, a page that shows one tenant's world, and the two control
-calls it needs beyond the rest of the API: recent events and the queued faults.
+"""The explorer: `GET /_emulator/ui`, a page that shows one tenant's world, and the control call it
+needs beyond the rest of the API: recent events.
 
 The page is one more client. It reads everything through the emulator's HTTP API with the bearer
 token it is given, so it shows what any client would see. Its HTML, CSS and JavaScript live beside
@@ -25,12 +25,12 @@ from typing import Any
 from aiohttp import web
 
 from emulator.api.events import event_fields
-from emulator.errors import BadRequest
-from emulator.jsonio import json_response
-from emulator.keys import TENANT
-from emulator.store.events import Event
+from emulator.metering.events import Event
+from emulator.web.jsonio import json_response
+from emulator.web.keys import TENANT
+from emulator.wire.errors import BadRequest
 
-__all__ = ["MAX_LIMIT", "SCAN_BUDGET", "SCAN_SLICE", "page_html", "setup"]
+__all__ = ["MAX_LIMIT", "SCAN_BUDGET", "SCAN_SLICE", "explorer_page", "page_html", "recent_events"]
 
 MAX_LIMIT = 100
 DEFAULT_LIMIT = 25
@@ -62,12 +62,6 @@ def page_html() -> tuple[str, str]:
 
 
 _PAGE, _POLICY = page_html()
-
-
-def setup(app: web.Application) -> None:
-    app.router.add_get("/_emulator/ui", explorer_page)
-    app.router.add_get("/_emulator/events", recent_events)
-    app.router.add_get("/_emulator/faults", get_faults)
 
 
 async def explorer_page(_: web.Request) -> web.Response:
@@ -125,8 +119,3 @@ async def recent_events(request: web.Request) -> web.Response:
             if seq > floor and len(found) < limit:
                 await asyncio.sleep(0)  # between slices: other requests go first
     return json_response({"data": found, "next_before": seq or None, "total": total})
-
-
-async def get_faults(request: web.Request) -> web.Response:
-    """The faults still queued for this tenant, oldest first, each with its `remaining` count."""
-    return json_response({"data": request[TENANT].faults.pending()})

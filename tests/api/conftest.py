@@ -7,7 +7,7 @@ from aiohttp.test_utils import TestClient
 
 from emulator.app import create_app
 from emulator.settings import Settings
-from emulator.timestamps import parse_rfc3339
+from emulator.wire.timestamps import parse_rfc3339
 from tests.helpers import SMALL
 
 AUTH = {"Authorization": "Bearer My Bearer Token"}

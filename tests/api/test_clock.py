@@ -11,7 +11,7 @@ from typing import Any
 
 from emulator.app import create_app
 from emulator.settings import Settings
-from emulator.timestamps import parse_rfc3339
+from emulator.wire.timestamps import parse_rfc3339
 from tests.api.conftest import AUTH
 from tests.helpers import ACME, SMALL
 

@@ -19,10 +19,11 @@ from aiohttp.http_exceptions import BadHttpMessage, ContentEncodingError
 from aiohttp.test_utils import TestClient
 from aiohttp.web_protocol import RequestPayloadError
 
-from emulator.app import errors_middleware
-from emulator.control.journal import Journal
-from emulator.idempotency import Answer, IdempotencyKeys
-from emulator.limits import (
+from emulator.tenancy.idempotency import Answer, IdempotencyKeys
+from emulator.tenancy.journal import Journal
+from emulator.web.middlewares import errors_middleware
+from emulator.web.routing import ROUTES, Route
+from emulator.wire.limits import (
     API_BODY,
     CONTROL_BODY,
     IDEMPOTENCY_BYTES,
@@ -32,7 +33,7 @@ from emulator.limits import (
     STATE_BODY,
     USAGE_BODY,
 )
-from emulator.pagination import _mac, _seal, encode_cursor
+from emulator.wire.pagination import _mac, _seal, encode_cursor
 from tests.api.conftest import AUTH
 from tests.api.test_ingest import api_calls, event
 from tests.api.test_usage_validation import VALID, error_of
@@ -493,7 +494,8 @@ class TestClientErrors:
             raise exc
 
         app = web.Application(middlewares=[errors_middleware])
-        app.router.add_post("/v1/ingest", handler)
+        route = app.router.add_post("/v1/ingest", handler)
+        app[ROUTES] = {route: Route("POST", "/v1/ingest", handler, "", limit=INGEST_BODY)}
         client = await aiohttp_client(app)
         response = await client.post("/v1/ingest")
         assert await error_of(response, status) == message

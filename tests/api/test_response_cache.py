@@ -10,11 +10,11 @@ from aiohttp.test_utils import TestClient
 
 from emulator.api import usage as usage_api
 from emulator.app import create_app
-from emulator.keys import RESPONSES
-from emulator.response_cache import ResponseCache
-from emulator.scenario import load_fixture_file
+from emulator.metering.store import Store
+from emulator.scenario.initial import load_fixture_file
 from emulator.settings import Settings
-from emulator.store.store import Store
+from emulator.web.keys import RESPONSES
+from emulator.web.response_cache import ResponseCache
 from tests.api.conftest import AUTH, ClientFactory
 from tests.api.test_ingest import QUERY, api_calls, event
 from tests.helpers import SMALL

@@ -10,7 +10,7 @@ import pytest
 
 from emulator.app import create_app
 from emulator.settings import Settings
-from emulator.timestamps import parse_rfc3339
+from emulator.wire.timestamps import parse_rfc3339
 from tests.helpers import ACME, SMALL
 
 CLOCK = parse_rfc3339("2024-03-02T00:00:00Z")
@@ -137,8 +137,8 @@ class TestSettle:
     def test_large_bases_frozen(self, monkeypatch: pytest.MonkeyPatch) -> None:
         import gc
 
-        from emulator import tenants
-        from emulator.scenario import load_fixture_file
+        from emulator.scenario.initial import load_fixture_file
+        from emulator.tenancy import tenants
 
         store = load_fixture_file(SMALL)
         gc.unfreeze()

@@ -17,13 +17,13 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from emulator.seed import generate
-from emulator.store.layers import Layered
-from emulator.store.store import Store
-from emulator.store.usage import MetricScope, group_rows
-from emulator.timestamps import US_PER_DAY, US_PER_HOUR, parse_rfc3339
-from emulator.windows import Windows
-from emulator.wire import BillableMetricRecord, CustomerRecord, EventRecord, FixtureDocument
+from emulator.metering.layers import Layered
+from emulator.metering.store import Store
+from emulator.metering.usage import MetricScope, group_rows
+from emulator.metering.windows import Windows
+from emulator.scenario.seed import generate
+from emulator.wire.models import BillableMetricRecord, CustomerRecord, EventRecord, FixtureDocument
+from emulator.wire.timestamps import US_PER_DAY, US_PER_HOUR, parse_rfc3339
 from tests import brute
 from tests.helpers import all_rows
 

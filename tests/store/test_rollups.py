@@ -5,8 +5,8 @@ from __future__ import annotations
 from hypothesis import given
 from hypothesis import strategies as st
 
-from emulator.store.aggregations import AGGREGATIONS
-from emulator.store.rollups import Rollup
+from emulator.metering.aggregations import AGGREGATIONS
+from emulator.metering.rollups import Rollup
 
 COUNT = AGGREGATIONS["COUNT"]
 HOURS = st.integers(min_value=0, max_value=24 * 10)

@@ -11,9 +11,9 @@ from typing import Any
 
 import pytest
 
-from emulator.errors import BadRequest
-from emulator.scenario import load_fixture_file
-from emulator.store.store import Store
+from emulator.metering.store import Store
+from emulator.scenario.initial import load_fixture_file
+from emulator.wire.errors import BadRequest
 from tests import brute
 from tests.helpers import (
     ACME,

@@ -9,9 +9,9 @@ import pytest
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
-from emulator.seed import generate
-from emulator.store.store import Store
-from emulator.wire import FixtureDocument
+from emulator.metering.store import Store
+from emulator.scenario.seed import generate
+from emulator.wire.models import FixtureDocument
 from tests import brute
 from tests.helpers import all_rows
 

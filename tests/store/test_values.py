@@ -6,7 +6,7 @@ from typing import Any
 
 import pytest
 
-from emulator.store.values import as_number, string_form
+from emulator.metering.values import as_number, string_form
 
 
 class TestStringForm:

@@ -1,0 +1,148 @@
+"""Stored usage events, kept column by column: a million of them must fit in a few hundred MB.
+
+A Python object per event costs about 150 bytes before it holds anything (the object, its
+sequence number and its timestamp as ints). The log keeps timestamps in a typed array, customer
+ids and event types as references to one shared string each, and properties as the number of
+their key list (events of one kind share one) and their values marshal-serialised; an `Event` is
+made only when one is read.
+
+A tenant's log sits on the base's: its first sequence number is the base's length, and reading a
+lower number reads the base's log. Nothing is copied.
+"""
+
+from __future__ import annotations
+
+import marshal
+from array import array
+from collections.abc import Iterator
+from itertools import chain
+from typing import Any, NamedTuple, Protocol
+
+from emulator.wire.timestamps import format_rfc3339
+
+__all__ = ["Event", "EventLike", "EventLog"]
+
+
+class EventLike(Protocol):
+    """What the store ingests: a validated `EventRecord`, or the seed's lighter tuples. A
+    document's events may also carry a `processed_at` (epoch microseconds or None)."""
+
+    @property
+    def transaction_id(self) -> str: ...
+    @property
+    def customer_id(self) -> str: ...
+    @property
+    def event_type(self) -> str: ...
+    @property
+    def timestamp(self) -> int: ...
+    @property
+    def properties(self) -> dict[str, Any]: ...
+
+
+class Event(NamedTuple):
+    """One stored event, read back from the log.
+
+    `customer_id` is as sent (an id, an alias or anything else): resolution happens at query
+    time, so an alias added later picks up events sent before it.
+    """
+
+    seq: int  # ingest order
+    transaction_id: str
+    customer_id: str
+    event_type: str
+    ts: int  # epoch microseconds
+    properties: dict[str, Any]
+    duplicate: bool  # a repeated transaction_id within the dedupe window of the first
+    processed_at: int  # epoch microseconds, by the tenant's clock (a document's: its timestamp)
+
+    def to_record(self) -> dict[str, Any]:
+        """The event in the fixture document's shape; `processed_at` only when it is not the
+        event's own timestamp (the default of a document's events)."""
+        record = {
+            "transaction_id": self.transaction_id,
+            "customer_id": self.customer_id,
+            "event_type": self.event_type,
+            "timestamp": format_rfc3339(self.ts),
+            "properties": self.properties,
+        }
+        if self.processed_at != self.ts:
+            record["processed_at"] = format_rfc3339(self.processed_at)
+        return record
+
+
+class EventLog:
+    """Every event as received, in ingest order; an event's index is its sequence number.
+
+    The columns hold this log's own events; sequence numbers below `offset` are the base's.
+    """
+
+    def __init__(self, base: EventLog | None = None) -> None:
+        self.base = base
+        self.offset = len(base) if base is not None else 0
+        self.ts = array("q")
+        self.processed = array("q")
+        self.transaction_ids: list[str] = []
+        self.customer_ids: list[str] = []
+        self.event_types: list[str] = []
+        # marshal: exact-size bytes, any JSON value (integers of any size too), fast both ways;
+        # only ever read back by this same process.
+        self._values: list[bytes] = []
+        self._shape = array("I")  # the index in `_shapes` of each event's property names
+        self._shapes: list[tuple[str, ...]] = []
+        self._shape_index: dict[tuple[str, ...], int] = {}
+        self._duplicate = bytearray()
+        self._strings: dict[str, str] = {}  # one copy of each customer id and event type
+
+    def __len__(self) -> int:
+        return self.offset + len(self.ts)
+
+    def __getitem__(self, seq: int) -> Event:
+        if not 0 <= seq < len(self):
+            raise IndexError(seq)
+        if seq < self.offset:
+            assert self.base is not None
+            return self.base[seq]
+        i = seq - self.offset
+        return Event(
+            seq,
+            self.transaction_ids[i],
+            self.customer_ids[i],
+            self.event_types[i],
+            self.ts[i],
+            dict(zip(self._shapes[self._shape[i]], marshal.loads(self._values[i]), strict=True)),
+            bool(self._duplicate[i]),
+            self.processed[i],
+        )
+
+    def __iter__(self) -> Iterator[Event]:
+        return chain(self.base or (), self.own())
+
+    def own(self) -> Iterator[Event]:
+        """This log's own events, without the base's."""
+        return map(self.__getitem__, range(self.offset, len(self)))
+
+    def processed_at(self, seq: int) -> int:
+        if seq < self.offset:
+            assert self.base is not None
+            return self.base.processed_at(seq)
+        return self.processed[seq - self.offset]
+
+    def append(self, record: EventLike, duplicate: bool, processed_at: int) -> int:
+        """Store one event and return its sequence number."""
+        strings = self._strings
+        seq = len(self)
+        self.ts.append(record.timestamp)
+        self.processed.append(processed_at)
+        self.transaction_ids.append(record.transaction_id)
+        self.customer_ids.append(strings.setdefault(record.customer_id, record.customer_id))
+        self.event_types.append(strings.setdefault(record.event_type, record.event_type))
+        properties = record.properties
+        shape = tuple(properties)
+        index = self._shape_index.get(shape)
+        if index is None:
+            index = self._shape_index[shape] = len(self._shapes)
+            self._shapes.append(shape)
+        self._shape.append(index)
+        self._values.append(marshal.dumps(tuple(properties.values())))
+        self._duplicate.append(duplicate)
+        return seq

@@ -1,0 +1,393 @@
+"""The state of one tenant: customers, billable metrics, events and the rollups over them.
+
+Nothing here knows about HTTP. A tenant's state is two layers, and reads merge them here, so no
+handler knows whether a tenant has a layer:
+
+    a tenant's Store (its layer)                 the base Store (seed or --fixtures)
+    +----------------------------------+         +-----------------------------------+
+    | customers and metrics it made or |  reads  | the document's customers, metrics, |
+    | changed (aliases, archive marks) | ------> | events and rollups: built once,    |
+    | its own events, numbered after   |  fall   | shared by every tenant, never      |
+    | the base's, and the rollups they |  through| written after it is built          |
+    | feed                             |         |                                    |
+    +----------------------------------+         +-----------------------------------+
+
+Maps read through the layer to the base (`Layered`), the event log numbers the layer's events
+after the base's (`EventLog`), and a customer's usage gathers cells from the base's rollups and the
+layer's side by side. A tenant's first write makes an empty layer; nothing is copied, so a tenant
+costs what it writes. Nothing in the base ever needs changing for a layer, because of the order
+rule: a metric counts only the events ingested while it was active (`Matcher.counts`), so a metric
+made in a layer has no stored events to count, and one archived in a layer keeps the base's cells.
+
+Rollups (per hour and per day) are kept per *sender key* (the `customer_id` string an event was
+sent with) and metric, and per group value; a customer's usage merges the rollups of its id and
+its aliases at query time, so aliases stay retroactive.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import itertools
+import uuid
+from collections.abc import Iterable, Iterator, Sequence
+from typing import Any, Protocol
+
+from emulator.metering.events import Event, EventLike, EventLog
+from emulator.metering.layers import Layered
+from emulator.metering.matching import NO_MATCH, Matcher
+from emulator.metering.rollups import Rollup
+from emulator.metering.values import GroupKey, GroupValue, group_value
+from emulator.wire.errors import BadRequest
+from emulator.wire.models import BillableMetricRecord, CustomerRecord
+from emulator.wire.timestamps import US_PER_DAY, US_PER_HOUR
+
+__all__ = ["DEDUPE_WINDOW", "Document", "DocumentSource", "MetricLike", "Store"]
+
+# A transaction id seen less than this long before (processing time) makes a duplicate.
+DEDUPE_WINDOW = 34 * US_PER_DAY
+
+# Store versions, unique across every store of the process (see `Store.version`).
+_VERSIONS = itertools.count()
+
+
+class MetricLike(Protocol):
+    """A billable metric of a document: the record, and optionally the span of events it counts
+    (sequence numbers; see `FixtureDocument`)."""
+
+    @property
+    def events_from(self) -> int: ...
+    @property
+    def events_until(self) -> int | None: ...
+    def record(self) -> BillableMetricRecord: ...
+
+
+class Document(Protocol):
+    """A fixture document, or the seed's scenario shaped like one."""
+
+    @property
+    def customers(self) -> Sequence[CustomerRecord]: ...
+    @property
+    def billable_metrics(self) -> Sequence[MetricLike]: ...
+    @property
+    def events(self) -> Iterable[EventLike]: ...
+
+
+class DocumentSource:
+    """A fixture document, read a part at a time: its customers and metrics (`head`), then its
+    events one record at a time (`records`), so that a large one is never whole in memory."""
+
+    def __init__(
+        self,
+        customers: list[CustomerRecord],
+        matchers: list[Matcher],
+        events: EventLog,
+        first: int,
+        total: int,
+    ) -> None:
+        self._customers, self._matchers, self._events = customers, matchers, events
+        self._range = range(first, total)
+        self._total = total
+
+    def head(self) -> dict[str, Any]:
+        return {
+            "customers": [customer.model_dump(mode="json") for customer in self._customers],
+            "billable_metrics": [_metric_record(m, self._total) for m in self._matchers],
+        }
+
+    def records(self) -> Iterator[dict[str, Any]]:
+        events = self._events
+        return (events[seq].to_record() for seq in self._range)
+
+    def whole(self) -> dict[str, Any]:
+        return {**self.head(), "events": list(self.records())}
+
+
+class Store:
+    def __init__(self, base: Store | None = None) -> None:
+        self.base = base
+        # Changes with every write, and no two stores share one: what finished answers computed
+        # from this store are kept under (`emulator/web/response_cache.py`).
+        self.version = next(_VERSIONS)
+        self.customers: Layered[str, CustomerRecord] = Layered(base.customers if base else None)
+        self.metrics: Layered[str, BillableMetricRecord] = Layered(base.metrics if base else None)
+        self.matchers: Layered[str, Matcher] = Layered(base.matchers if base else None)
+        self.events: EventLog = EventLog(base.events if base else None)
+        self._alias_owner: Layered[str, str] = Layered(base._alias_owner if base else None)
+        # transaction id -> the event that holds it now: the first, or the first after the dedupe
+        # window of the one before had passed.
+        self._first: Layered[str, int] = Layered(base._first if base else None)
+        # transaction id -> this layer's other events with it (duplicates, superseded firsts).
+        self._others: dict[str, list[int]] = {}
+        # Candidate matchers per event type; rebuilt lazily when the metric catalogue changes.
+        self._candidates: dict[str, list[Matcher]] = {}
+        self.series: dict[tuple[str, str], Rollup] = {}  # (sender key, metric id)
+        # (sender key, metric id, group key) -> group value -> its rollup
+        self.group_series: dict[tuple[str, str, GroupKey], dict[GroupValue, Rollup]] = {}
+
+    def _levels(self) -> tuple[Store, ...]:
+        return (self,) if self.base is None else (self.base, self)
+
+    # --- loading and exporting ----------------------------------------------------------------
+
+    @classmethod
+    def from_document(cls, document: Document, base: Store | None = None) -> Store:
+        """The state a document describes; over `base`, a layer that a state file kept (its
+        customers and metrics replace the base's of the same id)."""
+        store = cls(base)
+        for i, metric in enumerate(document.billable_metrics):
+            store._put_metric(metric.record(), metric.events_from, metric.events_until, i)
+        for i, customer in enumerate(document.customers):
+            if base is not None and customer.id in base.customers:
+                store._check_aliases(customer, f"customers[{i}]")
+                store._put_customer(customer)
+            else:
+                store.add_customer(customer, where=f"customers[{i}]")
+        store.ingest(document.events)
+        # A document's archived metric counts every event of the document, unless it says when
+        # it stopped: from here on it counts nothing.
+        for metric_id, matcher in list(store.matchers.own()):
+            if matcher.metric.archived_at is not None and matcher.until is None:
+                store.matchers[metric_id] = Matcher(
+                    matcher.metric, matcher.first, len(store.events)
+                )
+        return store
+
+    def to_document(self) -> dict[str, Any]:
+        """The fixture document of the current state, in insertion order."""
+        return self.document_source().whole()
+
+    def layer_document(self) -> dict[str, Any]:
+        """Only what this layer holds itself: `from_document(it, base)` gives this store back."""
+        return self.document_source(layer_only=True).whole()
+
+    def document_source(self, layer_only: bool = False) -> DocumentSource:
+        """The document of the state as it is now, read when asked for. Safe to read from another
+        thread, or between slices, while this store takes more writes: events are only ever
+        appended, and records and matchers are replaced, never changed, so holding the current
+        ones is enough."""
+        total = len(self.events)
+        if layer_only:
+            customers = [customer for _, customer in self.customers.own()]
+            metrics = [metric for _, metric in self.metrics.own()]
+            first = self.events.offset
+        else:
+            customers, metrics = list(self.customers.values()), list(self.metrics.values())
+            first = 0
+        matchers = [self.matchers[metric.id] for metric in metrics]
+        return DocumentSource(customers, matchers, self.events, first, total)
+
+    # --- customers and metrics ----------------------------------------------------------------
+
+    def add_customer(self, customer: CustomerRecord, where: str = "customer") -> None:
+        if customer.id in self.customers:
+            raise BadRequest(f"{where}.id {customer.id} is already a customer")
+        if customer.id in self._alias_owner:
+            owner = self._alias_owner[customer.id]
+            raise BadRequest(f"{where}.id {customer.id} is an ingest alias of customer {owner}")
+        self._check_aliases(customer, where)
+        self._put_customer(customer)
+
+    def _check_aliases(self, customer: CustomerRecord, where: str) -> None:
+        for alias in customer.ingest_aliases:
+            user = self.alias_user(alias)
+            if user is not None and user != customer.id:
+                raise BadRequest(
+                    f"{where}.ingest_aliases: {alias!r} is already used by customer {user}"
+                )
+
+    def _put_customer(self, customer: CustomerRecord) -> None:
+        """Add or replace a customer, pointing its aliases at it."""
+        self.version = next(_VERSIONS)
+        old = self.customers.get(customer.id)
+        if old is not None:
+            for alias in old.ingest_aliases:
+                del self._alias_owner[alias]
+        self.customers[customer.id] = customer
+        for alias in customer.ingest_aliases:
+            self._alias_owner[alias] = customer.id
+
+    def add_metric(self, metric: BillableMetricRecord, where: str = "billable metric") -> None:
+        """A new metric: it counts the events ingested from now on, none stored before."""
+        if metric.id in self.metrics:
+            raise BadRequest(f"{where}.id {metric.id} is already a billable metric")
+        self._put_metric(metric, len(self.events), None)
+
+    def _put_metric(
+        self, metric: BillableMetricRecord, first: int, until: int | None, index: int = 0
+    ) -> None:
+        if until is not None and until < first:
+            raise BadRequest(
+                f"billable_metrics[{index}].events_until must not be before events_from"
+            )
+        self.version = next(_VERSIONS)
+        self.metrics[metric.id] = metric
+        self.matchers[metric.id] = Matcher(metric, first, until)
+        self._candidates.clear()
+
+    def alias_user(self, alias: str) -> str | None:
+        """The customer whose id or ingest alias `alias` is, if any."""
+        return self._alias_owner.get(alias, alias if alias in self.customers else None)
+
+    def set_ingest_aliases(self, customer_id: str, aliases: list[str], at: int) -> None:
+        """Replace a customer's aliases (the caller checked that no other customer uses them);
+        events sent with an alias before it was set count from now on, at query time."""
+        customer = self.customers[customer_id]
+        self._put_customer(
+            customer.model_copy(update={"ingest_aliases": aliases, "updated_at": at})
+        )
+
+    def archive_customer(self, customer_id: str, at: int) -> None:
+        customer = self.customers[customer_id]
+        if customer.archived_at is None:
+            self._put_customer(customer.model_copy(update={"archived_at": at, "updated_at": at}))
+
+    def archive_metric(self, metric_id: str, at: int) -> None:
+        """From now on the metric counts no new event; what it counted stays."""
+        metric = self.metrics[metric_id]
+        if metric.archived_at is None:
+            first = self.matchers[metric_id].first
+            archived = metric.model_copy(update={"archived_at": at})
+            self._put_metric(archived, first, len(self.events))
+
+    def new_id(self, kind: str) -> str:
+        """A UUID for a customer or billable metric made through the API. Derived from how many
+        there are, not drawn at random: the same steps give the same ids on every run."""
+        n = len(self.customers) + len(self.metrics)
+        while True:
+            digest = hashlib.sha256(f"metronome-emulator {kind} {n}".encode()).digest()
+            candidate = str(uuid.UUID(bytes=digest[:16], version=4))
+            if candidate not in self.customers and candidate not in self.metrics:
+                return candidate
+            n += 1
+
+    def events_with(self, transaction_ids: Iterable[str], processed_since: int) -> list[Event]:
+        """Every stored event with one of these transaction ids, duplicates too, processed at or
+        after `processed_since`, in ingest order: a lookup per id, whatever the log's size."""
+        seqs: set[int] = set()
+        for transaction_id in set(transaction_ids):
+            first = self._first.get(transaction_id)
+            if first is not None:
+                seqs.add(first)
+                for store in self._levels():
+                    seqs.update(store._others.get(transaction_id, ()))
+        log = self.events
+        return [
+            event for seq in sorted(seqs) if (event := log[seq]).processed_at >= processed_since
+        ]
+
+    def matching_metrics(self, event: Event) -> list[BillableMetricRecord]:
+        """The metrics an event counts for (none when it is a duplicate), archived ones too."""
+        if event.duplicate:
+            return []
+        return [
+            matcher.metric
+            for matcher in self.matchers.values()
+            if matcher.counts(event.seq)
+            and matcher.contribution(event.event_type, event.properties) is not NO_MATCH
+        ]
+
+    def sender_keys(self, customer_id: str) -> list[str]:
+        """The `customer_id` strings whose events belong to this customer: its id and aliases."""
+        # An alias equal to the id itself must not count its events twice.
+        return list(dict.fromkeys([customer_id, *self.customers[customer_id].ingest_aliases]))
+
+    def rollups(self, senders: list[str], metric_id: str) -> list[Rollup]:
+        """The series of these sender keys for a metric, the base's and this layer's."""
+        return [
+            rollup
+            for store in self._levels()
+            for sender in senders
+            if (rollup := store.series.get((sender, metric_id)))
+        ]
+
+    def group_rollups(
+        self, senders: list[str], metric_id: str, key: GroupKey
+    ) -> list[dict[GroupValue, Rollup]]:
+        """The series per group value of these sender keys, the base's and this layer's."""
+        return [
+            groups
+            for store in self._levels()
+            for sender in senders
+            if (groups := store.group_series.get((sender, metric_id, key)))
+        ]
+
+    # --- events -------------------------------------------------------------------------------
+
+    def ingest(self, records: Iterable[EventLike], now: int | None = None) -> None:
+        """Store events in order, processed at `now` (the tenant's clock); a document's events
+        (no `now`) at their recorded `processed_at`, by default their own timestamp.
+
+        An event whose transaction id an event processed less than 34 days earlier holds is a
+        duplicate: stored, counted nowhere. After that the id makes a new event."""
+        self.version = next(_VERSIONS)
+        log, first_of, others = self.events, self._first, self._others
+        for record in records:
+            if now is not None:
+                processed = now
+            else:
+                recorded: int | None = getattr(record, "processed_at", None)
+                processed = record.timestamp if recorded is None else recorded
+            transaction_id = record.transaction_id
+            first = first_of.get(transaction_id)
+            duplicate = first is not None and processed - log.processed_at(first) < DEDUPE_WINDOW
+            seq = log.append(record, duplicate, processed)
+            if first is not None:
+                others.setdefault(transaction_id, []).append(seq if duplicate else first)
+            if duplicate:
+                continue
+            first_of[transaction_id] = seq
+            i = seq - log.offset
+            customer_id, event_type = log.customer_ids[i], log.event_types[i]
+            for matcher in self._candidates_for(event_type):
+                if matcher.counts(seq):
+                    self._roll_up(matcher, seq, customer_id, event_type, record)
+
+    def _candidates_for(self, event_type: str) -> list[Matcher]:
+        candidates = self._candidates.get(event_type)
+        if candidates is None:
+            now = len(self.events)
+            candidates = [
+                m
+                for m in self.matchers.values()
+                if (m.event_types_in is None or event_type in m.event_types_in)
+                and event_type not in m.event_types_out
+                and (m.until is None or m.until > now)  # closed for good: sequences only grow
+            ]
+            self._candidates[event_type] = candidates
+        return candidates
+
+    def _roll_up(
+        self, matcher: Matcher, seq: int, customer_id: str, event_type: str, record: EventLike
+    ) -> None:
+        properties = record.properties
+        value = matcher.contribution(event_type, properties)
+        if value is NO_MATCH:
+            return
+        ts = record.timestamp
+        hour = ts // US_PER_HOUR
+        metric_id = matcher.metric.id
+        aggregation = matcher.aggregation
+        rollup = self.series.get((customer_id, metric_id))
+        if rollup is None:
+            rollup = self.series[customer_id, metric_id] = Rollup()
+        rollup.add(aggregation, hour, value, ts, seq)
+        for key in matcher.group_keys:
+            found = group_value(properties, key)
+            if found is None:  # lacking the key: counts in `value`, in no group
+                continue
+            groups = self.group_series.setdefault((customer_id, metric_id, key), {})
+            rollup = groups.get(found)
+            if rollup is None:
+                rollup = groups[found] = Rollup()
+            rollup.add(aggregation, hour, value, ts, seq)
+
+
+def _metric_record(matcher: Matcher, total: int) -> dict[str, Any]:
+    """A metric as a document of `total` events holds it. Its span of events is written only where
+    a load would not infer it: a metric made after some events, or archived before the last one."""
+    record = matcher.metric.model_dump(mode="json")
+    if matcher.first:
+        record["events_from"] = matcher.first
+    if matcher.until is not None and matcher.until < total:
+        record["events_until"] = matcher.until
+    return record

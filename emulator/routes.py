@@ -1,0 +1,147 @@
+"""The route table: every endpoint the emulator answers, declared once.
+
+`create_app` registers these rows; the body reader takes each row's `limit`, the auth middleware
+its `token`, the journal and faults whether it is the control plane, and `/openapi.json` is built
+from the same rows. To add an endpoint, write its handler and add its row here.
+"""
+
+from __future__ import annotations
+
+from emulator.api import billable_metrics, customers
+from emulator.api.events import search_events
+from emulator.api.ingest import BATCH, ingest
+from emulator.api.usage import list_usage
+from emulator.api.usage_groups import list_with_groups
+from emulator.control import explorer, handlers
+from emulator.control.models import (
+    Clock,
+    ClockChange,
+    Config,
+    ConfigPatch,
+    FaultList,
+    Health,
+    JournalList,
+    RecentEvents,
+    ResetOptions,
+    Snapshot,
+    StateSummary,
+    TenantCount,
+)
+from emulator.tenancy.faults import Fault
+from emulator.web.openapi import serve_openapi
+from emulator.web.routing import Route, header, query
+from emulator.wire.answers import (
+    CreatedCustomer,
+    CustomerAnswer,
+    CustomerPage,
+    IdAnswer,
+    MetricAnswer,
+    MetricPage,
+    SearchedEvent,
+)
+from emulator.wire.limits import CONTROL_BODY, INGEST_BODY, STATE_BODY, USAGE_BODY
+from emulator.wire.models import (
+    BillableMetricCreate,
+    CustomerCreate,
+    EventSearch,
+    FixtureDocument,
+    GroupedUsagePage,
+    GroupedUsageQuery,
+    IdBody,
+    IngestAliases,
+    UsagePage,
+    UsageQuery,
+)
+from emulator.wire.pagination import MAX_PAGE_SIZE, PAGE_SIZE_HEADER
+
+__all__ = ["ROUTES"]
+
+_LIST = (
+    query("limit", {"type": "integer", "minimum": 1, "maximum": 100}),
+    query("next_page", {"type": "string"}),
+)
+_ARCHIVED = query("include_archived", {"type": "boolean"})
+_PAGE_SIZE = header(PAGE_SIZE_HEADER, {"type": "integer", "minimum": 1, "maximum": MAX_PAGE_SIZE})
+_ALL = (400, 401, 409)  # validation, auth, and an Idempotency-Key reused with another request
+_FOUND = (400, 401, 404)
+
+ROUTES: tuple[Route, ...] = (
+    # Metronome's API: usage.
+    Route("POST", "/v1/usage", list_usage, "Get batched usage data", UsageQuery, UsagePage, _ALL,
+          (query("next_page", {"type": "string"}), _PAGE_SIZE), limit=USAGE_BODY),
+    Route("POST", "/v1/usage/groups", list_with_groups, "Get usage data with groups",
+          GroupedUsageQuery, GroupedUsagePage, _ALL, _LIST, limit=USAGE_BODY),
+    Route("POST", "/v1/ingest", ingest, "Ingest usage events", BATCH, None, _ALL,
+          limit=INGEST_BODY),
+    Route("POST", "/v1/events/search", search_events, "Search events by transaction id",
+          EventSearch, {"type": "array", "items": SearchedEvent}, _ALL),
+    # Customers.
+    Route("POST", "/v1/customers", customers.create_customer, "Create a customer", CustomerCreate,
+          CreatedCustomer, _ALL),
+    Route("GET", "/v1/customers", customers.list_customers, "List customers", None, CustomerPage,
+          parameters=(*_LIST, query("customer_ids", {"type": "string"}),
+                      query("ingest_alias", {"type": "string"}),
+                      query("only_archived", {"type": "boolean"}))),
+    Route("POST", "/v1/customers/archive", customers.archive_customer, "Archive a customer", IdBody,
+          IdAnswer, (400, 401, 404, 409)),
+    Route("GET", "/v1/customers/{customer_id:(?!archive$)[^/]+}", customers.get_customer,
+          "Get a customer", None, CustomerAnswer, _FOUND),
+    Route("GET", "/v1/customers/{customer_id}/billable-metrics", customers.customer_metrics,
+          "A customer's billable metrics", None, MetricPage, _FOUND,
+          (*_LIST, _ARCHIVED, query("on_current_plan", {"type": "boolean"}))),
+    Route("POST", "/v1/customers/{customer_id}/setIngestAliases", customers.set_ingest_aliases,
+          "Set a customer's ingest aliases", IngestAliases, None, (400, 401, 404, 409)),
+    # Billable metrics.
+    Route("POST", "/v1/billable-metrics/create", billable_metrics.create_metric,
+          "Create a billable metric", BillableMetricCreate, IdAnswer, _ALL),
+    Route("GET", "/v1/billable-metrics", billable_metrics.list_metrics, "List billable metrics",
+          None, MetricPage, parameters=(*_LIST, _ARCHIVED)),
+    Route("POST", "/v1/billable-metrics/archive", billable_metrics.archive_metric,
+          "Archive a billable metric", IdBody, IdAnswer, (400, 401, 404, 409)),
+    # Not "create" or "archive": those paths are POST only, and their Allow header must say so.
+    Route("GET", "/v1/billable-metrics/{billable_metric_id:(?!(?:create|archive)$)[^/]+}",
+          billable_metrics.get_metric,
+          "Get a billable metric", None, MetricAnswer, _FOUND),
+    # The emulator's own surface.
+    Route("GET", "/openapi.json", serve_openapi, "This document", None, {"type": "object"}, (),
+          token=False),
+    Route("GET", "/_emulator/health", handlers.health, "Health", None, Health, (), token=False),
+    Route("GET", "/_emulator/state", handlers.get_state, "Export this token's state", None,
+          FixtureDocument, (401,), limit=CONTROL_BODY),
+    Route("POST", "/_emulator/state", handlers.post_state, "Replace this token's state",
+          FixtureDocument, StateSummary, limit=STATE_BODY),
+    # No body: back to the shared seeded state.
+    Route("POST", "/_emulator/reset", handlers.reset, "Reset this token's state", ResetOptions,
+          StateSummary, body_required=False, limit=CONTROL_BODY),
+    Route("GET", "/_emulator/clock", handlers.get_clock, "This token's clock", None, Clock, (401,),
+          limit=CONTROL_BODY),
+    Route("POST", "/_emulator/clock", handlers.post_clock, "Set or advance this token's clock",
+          ClockChange, Clock, limit=CONTROL_BODY),
+    Route("DELETE", "/_emulator/tenant", handlers.delete_tenant, "Forget this token's tenant",
+          None, TenantCount, (401,), limit=CONTROL_BODY),
+    Route("GET", "/_emulator/config", handlers.get_config, "Runtime settings", None, Config, (401,),
+          limit=CONTROL_BODY),
+    Route("PATCH", "/_emulator/config", handlers.patch_config, "Change runtime settings",
+          ConfigPatch, Config, limit=CONTROL_BODY),
+    Route("POST", "/_emulator/faults", handlers.post_fault, "Queue a fault", Fault, FaultList,
+          limit=CONTROL_BODY),
+    Route("DELETE", "/_emulator/faults", handlers.delete_faults, "Clear queued faults", None,
+          FaultList, (401,), limit=CONTROL_BODY),
+    Route("GET", "/_emulator/faults", handlers.get_faults, "Queued faults", None, FaultList,
+          (401,), limit=CONTROL_BODY),
+    Route("GET", "/_emulator/requests", handlers.get_requests, "The request journal", None,
+          JournalList, (401,), limit=CONTROL_BODY),
+    Route("DELETE", "/_emulator/requests", handlers.delete_requests, "Clear the request journal",
+          None, JournalList, (401,), limit=CONTROL_BODY),
+    Route("GET", "/_emulator/events", explorer.recent_events, "Recent events, newest first", None,
+          RecentEvents, parameters=(
+              query("limit", {"type": "integer", "minimum": 1, "maximum": explorer.MAX_LIMIT}),
+              query("before", {"type": "integer", "minimum": 0}),
+              query("customer_id", {"type": "string"}),
+              query("transaction_id", {"type": "string"})), limit=CONTROL_BODY),
+    Route("GET", "/_emulator/ui", explorer.explorer_page,
+          "The explorer: a page that shows this token's world", None, {"type": "string"}, (),
+          token=False, content_type="text/html", limit=CONTROL_BODY),
+    Route("POST", "/_emulator/snapshot", handlers.snapshot, "Write --state-file now", None,
+          Snapshot, limit=CONTROL_BODY),
+)  # fmt: skip

@@ -1,0 +1,106 @@
+"""The state a tenant starts from: a fixture document when `--fixtures` is given, else the seed."""
+
+from __future__ import annotations
+
+import hashlib
+import sys
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+from pydantic import ValidationError
+
+from emulator.metering.events import EventLike
+from emulator.metering.store import Store
+from emulator.scenario.seed import generate
+from emulator.settings import Settings
+from emulator.wire.errors import ApiError, message_for
+from emulator.wire.models import CustomerRecord, FixtureDocument, MetricDocument
+
+__all__ = ["FixtureError", "base_identity", "initial_state", "load_fixture", "load_fixture_file"]
+
+
+class FixtureError(Exception):
+    """A fixture file that cannot be loaded; the message says where and why."""
+
+
+def load_fixture_file(path: Path) -> Store:
+    return load_fixture(path)[0]
+
+
+def load_fixture(path: Path) -> tuple[Store, int | None]:
+    """The state a fixture file describes, and its clock (None when it has none, or the wall
+    clock)."""
+    try:
+        text = path.read_bytes()
+    except OSError as exc:
+        raise FixtureError(f"cannot read fixture file {path}: {exc.strerror}") from None
+    try:
+        document = FixtureDocument.model_validate_json(text)
+        return Store.from_document(document), document.clock
+    except ValidationError as exc:
+        raise FixtureError(f"{path}: {message_for(exc, 'fixture document')}") from None
+    except ApiError as exc:
+        raise FixtureError(f"{path}: {exc.message}") from None
+
+
+def base_identity(settings: Settings) -> str:
+    """What the shared base state is built from, as a state file records it: a tenant's layer
+    can only be restored over the same base."""
+    if settings.fixtures is not None:
+        try:
+            digest = hashlib.sha256(settings.fixtures.read_bytes()).hexdigest()
+        except OSError as exc:
+            message = f"cannot read fixture file {settings.fixtures}: {exc.strerror}"
+            raise FixtureError(message) from None
+        return f"fixtures {settings.fixtures.name} sha256 {digest[:16]}"
+    return (
+        f"seed {settings.seed}, {settings.customers} customers, {settings.days} days, "
+        f"{settings.events} events"
+    )
+
+
+# A scenario this big takes seconds to build: say how far along it is, on standard error.
+PROGRESS_EVERY = 100_000
+
+
+def initial_state(settings: Settings) -> tuple[Store, int | None]:
+    """The state every tenant starts from, and its start clock: `--clock`, else the fixture
+    document's own `clock`, else the wall clock (None)."""
+    if settings.fixtures is not None:
+        store, clock = load_fixture(settings.fixtures)
+        return store, settings.clock if settings.clock is not None else clock
+    return _generated(settings), settings.clock
+
+
+def _generated(settings: Settings) -> Store:
+    scenario = generate(settings.seed, settings.customers, settings.days, settings.events)
+    if len(scenario.events) >= PROGRESS_EVERY:
+        return Store.from_document(
+            _Loading(
+                scenario.customers,
+                scenario.billable_metrics,
+                _progress(scenario.events, len(scenario.events)),
+            )
+        )
+    return Store.from_document(scenario)
+
+
+@dataclass(frozen=True, slots=True)
+class _Loading:
+    """A scenario whose events report progress as the store reads them."""
+
+    customers: list[CustomerRecord]
+    billable_metrics: list[MetricDocument]
+    events: Iterator[EventLike]
+
+
+def _progress(events: Iterable[EventLike], total: int) -> Iterator[EventLike]:
+    for count, event in enumerate(events, 1):
+        yield event
+        if count % PROGRESS_EVERY == 0 or count == total:
+            print(
+                f"metronome-emulator: loaded {count:,} of {total:,} events",
+                file=sys.stderr,
+                flush=True,
+            )

@@ -1,0 +1,339 @@
+"""The seeded scenario: customers, a catalogue of billable metrics and their usage events.
+
+Everything comes from one `random.Random(seed)` and one Faker seeded with the same seed, so a seed
+fixes the whole state byte for byte (Faker is pinned in pyproject.toml: its output changes between
+releases). Events fall on fixed UTC days from `SCENARIO_START`, never the days around today.
+"""
+
+from __future__ import annotations
+
+import random
+from collections import Counter
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Any, NamedTuple
+
+from faker import Faker
+
+from emulator.wire.models import CustomerRecord, MetricDocument
+from emulator.wire.timestamps import US_PER_DAY, US_PER_HOUR, US_PER_SECOND, parse_rfc3339
+
+__all__ = ["SCENARIO_START", "GeneratedEvent", "Scenario", "generate"]
+
+SCENARIO_START = parse_rfc3339("2024-01-01T00:00:00Z")
+
+# Bits that make a random 128-bit number a version 4, RFC 4122 variant UUID.
+_UUID_CLEAR = ~((0xC000 << 48) | (0xF000 << 64))
+_UUID_SET = (0x8000 << 48) | (4 << 76)
+
+
+class GeneratedEvent(NamedTuple):
+    """An event as the generator makes it: valid by construction, so it skips wire validation
+    (a million of them would spend seconds there); the timestamp is epoch microseconds."""
+
+    transaction_id: str
+    customer_id: str
+    event_type: str
+    timestamp: int
+    properties: dict[str, Any]
+
+
+class GeneratedEvents:
+    """The scenario's events, made afresh on each iteration from the same generator state: the
+    same events every time, with no list of a million of them kept in memory."""
+
+    def __init__(
+        self,
+        generator: _Generator,
+        customers: list[CustomerRecord],
+        users: dict[str, list[str]],
+        unknown: list[str],
+    ) -> None:
+        self._generator = generator
+        self._state = generator.rng.getstate()
+        self._arguments = (customers, users, unknown)
+        self._count = generator.n_events if customers else 0
+
+    def __len__(self) -> int:
+        return self._count
+
+    def __iter__(self) -> Iterator[GeneratedEvent]:
+        if not self._count:
+            return iter(())
+        self._generator.rng.setstate(self._state)
+        return self._generator.stream(*self._arguments)
+
+
+@dataclass(frozen=True, slots=True)
+class Scenario:
+    """A generated state, shaped like a fixture document (`Store.from_document` takes both)."""
+
+    customers: list[CustomerRecord]
+    billable_metrics: list[MetricDocument]
+    events: GeneratedEvents
+
+
+REGIONS = ["us-east-1", "us-west-2", "eu-west-1", "ap-south-1"]
+ENDPOINTS = ["/v1/chat", "/v1/embeddings", "/v1/files", "/v1/search"]
+MODELS = ["gpt-4o", "claude-sonnet", "llama-3-70b"]
+
+# Traffic by hour of day (UTC): quiet nights, a busy afternoon.
+HOUR_WEIGHTS = [2, 1, 1, 1, 1, 2, 3, 5, 7, 9, 10, 11, 12, 13, 14, 14, 13, 11, 9, 7, 6, 5, 4, 3]
+# Event types and their share of traffic. page_view and bandwidth feed only the catch-all and the
+# archived metric; test_ping matches no metric at all.
+EVENT_TYPES = {
+    "api_request": 46,
+    "llm_completion": 16,
+    "heartbeat": 12,
+    "login": 8,
+    "storage_snapshot": 4,
+    "seat_count": 3,
+    "page_view": 6,
+    "bandwidth": 2,
+    "test_ping": 3,
+}
+
+
+def _catalogue() -> list[dict[str, Any]]:
+    """The billable metrics, each exercising a different part of the matching rules."""
+    exists = {"exists": True}
+    return [
+        {
+            "name": "API requests",
+            "aggregation_type": "COUNT",
+            "event_type_filter": {"in_values": ["api_request"]},
+            "property_filters": [{"name": "region", **exists}, {"name": "endpoint", **exists}],
+            "group_keys": [["region"], ["endpoint"], ["region", "endpoint"]],
+        },
+        {
+            "name": "Server errors",
+            "aggregation_type": "COUNT",
+            "event_type_filter": {"in_values": ["api_request"]},
+            "property_filters": [{"name": "status", "in_values": ["500", "502", "503"]}],
+            "group_keys": [["status"]],
+        },
+        {
+            "name": "LLM tokens",
+            "aggregation_type": "SUM",
+            "aggregation_key": "tokens",
+            "event_type_filter": {"in_values": ["llm_completion"]},
+            "property_filters": [
+                {"name": "tokens", **exists},
+                {"name": "model", "in_values": MODELS},
+            ],
+            "group_keys": [["model"]],
+        },
+        {
+            "name": "Compute seconds",
+            "aggregation_type": "SUM",
+            "aggregation_key": "cpu_seconds",
+            "event_type_filter": {"in_values": ["heartbeat"]},
+            "property_filters": [
+                {"name": "cpu_seconds", **exists},
+                {"name": "region", "exists": True, "not_in_values": ["sandbox"]},
+            ],
+            "group_keys": [["region"]],
+        },
+        {
+            "name": "Storage high-water mark (GB)",
+            "aggregation_type": "MAX",
+            "aggregation_key": "gb_stored",
+            "event_type_filter": {"in_values": ["storage_snapshot"]},
+            "property_filters": [{"name": "gb_stored", **exists}, {"name": "region", **exists}],
+            "group_keys": [["region"]],
+        },
+        {
+            "name": "Distinct active users",
+            "aggregation_type": "UNIQUE",
+            "aggregation_key": "user_id",
+            "event_type_filter": {"in_values": ["api_request", "login"]},
+            "property_filters": [{"name": "user_id", **exists}],
+        },
+        {
+            "name": "Seats",
+            "aggregation_type": "LATEST",
+            "aggregation_key": "seats",
+            "event_type_filter": {"in_values": ["seat_count"]},
+            "property_filters": [{"name": "seats", **exists}],
+        },
+        {
+            "name": "Billable events",
+            "aggregation_type": "COUNT",
+            "event_type_filter": {"not_in_values": ["test_ping", "heartbeat"]},
+            "property_filters": [{"name": "internal", "exists": False}],
+        },
+        {
+            "name": "Legacy bandwidth (archived)",
+            "aggregation_type": "SUM",
+            "aggregation_key": "bytes",
+            "event_type_filter": {"in_values": ["bandwidth"]},
+            "property_filters": [{"name": "bytes", **exists}],
+            "archived_at": "2023-12-15T00:00:00Z",
+        },
+    ]
+
+
+class _Generator:
+    def __init__(self, seed: int, customers: int, days: int, events: int) -> None:
+        self.rng = random.Random(seed)
+        self.fake = Faker("en_US")
+        self.fake.seed_instance(seed)
+        self.n_customers = customers
+        self.days = days
+        self.n_events = events
+        self.slugs: set[str] = set()  # of the customers' aliases so far
+
+    def uuid(self) -> str:
+        """A version 4 UUID from the seeded generator: what `uuid.UUID(int=n, version=4)` gives,
+        formatted directly (several times faster, which counts for a million events)."""
+        n = self.rng.getrandbits(128) & _UUID_CLEAR | _UUID_SET
+        h = f"{n:032x}"
+        return f"{h[:8]}-{h[8:12]}-{h[12:16]}-{h[16:20]}-{h[20:]}"
+
+    def scenario(self) -> Scenario:
+        metrics = [
+            MetricDocument.model_validate({"id": self.uuid(), **spec}) for spec in _catalogue()
+        ]
+        customers = [self.customer(i) for i in range(self.n_customers)]
+        return Scenario(customers, metrics, self.events(customers))
+
+    def customer(self, index: int) -> CustomerRecord:
+        rng, fake = self.rng, self.fake
+        name = fake.unique.company()
+        slug = "".join(ch for ch in name.lower() if ch.isalnum())[:20] or f"customer{index}"
+        if slug in self.slugs:  # two names alike in their first 20 letters: aliases stay unique
+            slug = f"{slug}{index}"
+        self.slugs.add(slug)
+        aliases = [f"billing@{slug}.example", f"{slug}-prod"][: rng.randrange(3)]
+        created = SCENARIO_START - rng.randrange(30, 400) * US_PER_DAY
+        # The third customer is archived: left out of queries unless named.
+        archived = SCENARIO_START - 2 * US_PER_DAY if index == 2 and self.n_customers >= 3 else None
+        # model_construct: the generator's values are valid by construction, timestamps already
+        # epoch microseconds (the wire only accepts RFC 3339 strings).
+        customer_id = self.uuid()
+        return CustomerRecord.model_construct(
+            id=customer_id,
+            name=name,
+            ingest_aliases=aliases,
+            external_id=aliases[0] if aliases else customer_id,
+            custom_fields={"tier": rng.choice(["free", "pro", "enterprise"])},
+            created_at=created,
+            updated_at=created + rng.randrange(0, 20) * US_PER_DAY,
+            archived_at=archived,
+        )
+
+    def events(self, customers: list[CustomerRecord]) -> GeneratedEvents:
+        if not customers or not self.days:
+            return GeneratedEvents(self, [], {}, [])
+        users = {
+            c.id: [self.fake.user_name() for _ in range(self.rng.randrange(3, 12))]
+            for c in customers
+        }
+        unknown = [self.uuid(), "deleted-customer@example.com"]
+        return GeneratedEvents(self, customers, users, unknown)
+
+    def stream(
+        self, customers: list[CustomerRecord], users: dict[str, list[str]], unknown: list[str]
+    ) -> Iterator[GeneratedEvent]:
+        """The events in time order (stable for equal times), as a real pipeline sends them.
+
+        Each day's share is drawn first, then the day's events are made in time order, so only
+        one day of them is ever in memory.
+        """
+        rng = self.rng
+        # Weekends (2024-01-06 is a Saturday) carry less traffic.
+        day_weights = [0.6 if (d + 1) % 7 in (6, 0) else 1.0 for d in range(self.days)]
+        per_day = Counter(rng.choices(range(self.days), day_weights, k=self.n_events))
+        sent: list[str] = []  # transaction ids so far, for the occasional duplicate
+        for day in range(self.days):
+            start = SCENARIO_START + day * US_PER_DAY
+            yield from self.day(start, per_day[day], customers, users, unknown, sent)
+
+    def day(
+        self,
+        start: int,
+        n: int,
+        customers: list[CustomerRecord],
+        users: dict[str, list[str]],
+        unknown: list[str],
+        sent: list[str],
+    ) -> Iterator[GeneratedEvent]:
+        rng = self.rng
+        # A few heavy customers and a long tail.
+        weights = [1.0 / (rank + 1) for rank in range(len(customers))]
+        picked_customers = rng.choices(customers, weights, k=n)
+        picked_hours = rng.choices(range(24), HOUR_WEIGHTS, k=n)
+        picked_types = rng.choices(list(EVENT_TYPES), list(EVENT_TYPES.values()), k=n)
+        senders: list[str] = []
+        stamps: list[int] = []
+        for i in range(n):
+            customer = picked_customers[i]
+            roll = rng.random()
+            if roll < 0.04:  # sent for no known customer: kept, counted for nobody
+                senders.append(rng.choice(unknown))
+            elif roll < 0.25 and customer.ingest_aliases:
+                senders.append(rng.choice(customer.ingest_aliases))
+            else:
+                senders.append(customer.id)
+            ts = start + picked_hours[i] * US_PER_HOUR + rng.randrange(3600) * US_PER_SECOND
+            if roll > 0.97:  # a few with sub-second precision
+                ts += rng.randrange(1, 1000) * 1000
+            stamps.append(ts)
+        for i in sorted(range(n), key=stamps.__getitem__):
+            if sent and rng.random() < 0.01:
+                transaction_id = sent[rng.randrange(len(sent))]
+            else:
+                transaction_id = self.uuid()
+            sent.append(transaction_id)
+            event_type = picked_types[i]
+            properties = self.properties(event_type, users[picked_customers[i].id])
+            yield GeneratedEvent(transaction_id, senders[i], event_type, stamps[i], properties)
+
+    def properties(self, event_type: str, users: list[str]) -> dict[str, Any]:
+        rng = self.rng
+        if event_type == "api_request":
+            props: dict[str, Any] = {
+                "region": rng.choice(REGIONS),
+                "user_id": rng.choice(users),
+                "latency_ms": rng.randrange(5, 900),
+            }
+            if rng.random() < 0.93:  # the rest lack an endpoint: not billable API requests
+                props["endpoint"] = rng.choice(ENDPOINTS)
+            status = rng.choices([200, 404, 500, 502, 503], [85, 6, 5, 2, 2])[0]
+            # Sent as a number or a string: filters compare string forms, so both match "500".
+            props["status"] = status if rng.random() < 0.5 else str(status)
+            return props
+        if event_type == "llm_completion":
+            tokens: Any = rng.randrange(20, 4000)
+            shape = rng.random()
+            if shape < 0.1:
+                tokens = str(tokens)  # numeric strings count
+            elif shape < 0.13:
+                tokens = "n/a"  # not numeric: the event does not match
+            return {
+                "model": rng.choice([*MODELS, "legacy-model"]),
+                "tokens": tokens,
+                "user_id": rng.choice(users),
+            }
+        if event_type == "heartbeat":
+            return {
+                "cpu_seconds": rng.choice([rng.randrange(1, 120), round(rng.uniform(0.5, 60), 2)]),
+                "region": rng.choice([*REGIONS, "sandbox"]),
+                "cluster_id": f"cluster-{rng.randrange(1, 6)}",
+            }
+        if event_type == "login":
+            return {"user_id": rng.choice(users), "method": rng.choice(["sso", "password"])}
+        if event_type == "storage_snapshot":
+            return {"gb_stored": round(rng.uniform(1, 5000), 2), "region": rng.choice(REGIONS)}
+        if event_type == "seat_count":
+            return {"seats": rng.randrange(1, 250)}
+        if event_type == "page_view":
+            return {"path": rng.choice(["/", "/pricing", "/docs", "/dashboard"])}
+        if event_type == "bandwidth":
+            return {"bytes": rng.randrange(1_000, 10_000_000)}
+        return {"internal": True}  # test_ping
+
+
+def generate(seed: int, customers: int = 8, days: int = 7, events: int = 20_000) -> Scenario:
+    """The scenario for `seed`: the same arguments give the same state, byte for byte."""
+    return _Generator(seed, customers, days, events).scenario()

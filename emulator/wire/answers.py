@@ -1,0 +1,98 @@
+"""The answers of Metronome's endpoints that no request model describes, for `/openapi.json`.
+
+Handlers write plain dicts of these shapes; the contract tests check every answer against the
+document, so a shape that drifts from its handler fails there.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pydantic import BaseModel
+
+from emulator.wire.models import BillableMetricRecord, CustomerRecord
+
+__all__ = [
+    "CreatedCustomer",
+    "CustomerAnswer",
+    "CustomerConfig",
+    "CustomerDetail",
+    "CustomerPage",
+    "CustomerSummary",
+    "Id",
+    "IdAnswer",
+    "MatchedCustomer",
+    "MetricAnswer",
+    "MetricPage",
+    "SearchedEvent",
+    "SentEvent",
+]
+
+
+class SentEvent(BaseModel):
+    """An event as it was sent (`api/events.event_fields`)."""
+
+    transaction_id: str
+    customer_id: str
+    event_type: str
+    timestamp: str
+    properties: dict[str, Any]
+    is_duplicate: bool
+
+
+class CustomerSummary(BaseModel):
+    id: str
+    external_id: str
+    ingest_aliases: list[str]
+    name: str
+    custom_fields: dict[str, str]
+
+
+class CustomerConfig(BaseModel):
+    salesforce_account_id: str | None
+
+
+class CustomerDetail(CustomerRecord):
+    customer_config: CustomerConfig
+
+
+class CreatedCustomer(BaseModel):
+    data: CustomerSummary
+
+
+class CustomerAnswer(BaseModel):
+    data: CustomerDetail
+
+
+class CustomerPage(BaseModel):
+    data: list[CustomerDetail]
+    next_page: str | None
+
+
+class Id(BaseModel):
+    id: str
+
+
+class IdAnswer(BaseModel):
+    data: Id
+
+
+class MetricAnswer(BaseModel):
+    data: BillableMetricRecord
+
+
+class MetricPage(BaseModel):
+    data: list[BillableMetricRecord]
+    next_page: str | None
+
+
+class MatchedCustomer(BaseModel):
+    id: str
+    name: str
+
+
+class SearchedEvent(SentEvent):
+    id: str
+    processed_at: str
+    matched_customer: MatchedCustomer | None
+    matched_billable_metrics: list[BillableMetricRecord]

@@ -1,0 +1,77 @@
+"""Every limit on what one request may send, and on what the emulator keeps per tenant.
+
+The emulator is shared (one sidecar, many CI jobs), so nothing a client sends may make it hold
+memory without bound. Body limits count the body as the handler sees it: after gzip inflation,
+which is done as a stream and stops as soon as the limit is passed. The README's "Limits" section
+lists the same numbers.
+"""
+
+from __future__ import annotations
+
+__all__ = [
+    "API_BODY",
+    "CONTROL_BODY",
+    "IDEMPOTENCY_BYTES",
+    "IDEMPOTENCY_KEYS",
+    "INGEST_BODY",
+    "JOURNAL_BYTES",
+    "JOURNAL_ENTRY_BODY",
+    "MAX_BODY",
+    "MAX_PAGE_NUMBERS",
+    "MAX_WINDOWS",
+    "RESET_CUSTOMERS",
+    "RESET_DAYS",
+    "RESET_EVENTS",
+    "STATE_BODY",
+    "USAGE_BODY",
+    "KiB",
+    "MiB",
+]
+
+KiB = 1024
+MiB = 1024 * KiB
+
+# POST /v1/ingest: 100 events (the batch cap), about 10 KiB each at most; real batches are a few
+# hundred bytes per event.
+INGEST_BODY = 1 * MiB
+# POST /v1/usage and /v1/usage/groups: a query; one naming 10,000 customer ids is about 400 KiB.
+USAGE_BODY = 1 * MiB
+# Every other body under /v1/ (customers, billable metrics, event search).
+API_BODY = 1 * MiB
+# POST /_emulator/state: a fixture document, about 255 bytes per event, so about 250,000 events.
+# Its JSON parse is the one step of a load that holds the event loop in one piece (about 0.3 s at
+# this size); a larger world loads at start with --fixtures, or from the seed with a reset.
+STATE_BODY = 64 * MiB
+# Every other control call (/_emulator/reset options, config, faults).
+CONTROL_BODY = 1 * MiB
+# aiohttp's client_max_size: the largest of the limits above, so no route can read more. Each
+# route's own is its row's `limit` in the route table (`emulator/routes.py`).
+MAX_BODY = max(INGEST_BODY, USAGE_BODY, API_BODY, STATE_BODY, CONTROL_BODY)
+
+# A journal entry keeps at most this much of its request's body; the rest is cut and the entry
+# says so (`body_truncated`, `body_size`).
+JOURNAL_ENTRY_BODY = 64 * KiB
+# The journal of one tenant holds at most this many bytes (besides --journal-size entries); the
+# oldest entries are dropped past it.
+JOURNAL_BYTES = 1 * MiB
+
+# Idempotency keys remembered per tenant: the newest this many...
+IDEMPOTENCY_KEYS = 10_000
+# ...and answers of at most this many bytes in all, the oldest dropped first. An answer larger
+# than this on its own is not remembered.
+IDEMPOTENCY_BYTES = 4 * MiB
+
+
+# POST /v1/usage and /v1/usage/groups: windows in one query (hour windows over 416 days, day
+# windows over 27 years)...
+MAX_WINDOWS = 10_000
+# ...and numbers in one page of /v1/usage, rows x (1 + group values): about 3 s of work and 40 MB
+# of JSON on a 2-core machine, computed and written in slices that give the event loop back.
+MAX_PAGE_NUMBERS = 1_000_000
+
+# POST /_emulator/reset with scenario options, built in a worker thread: a million events take
+# about 400 MB and 10 s, a thousand customers about 2 s (Faker's names); each such tenant holds
+# its own.
+RESET_EVENTS = 1_000_000
+RESET_CUSTOMERS = 1_000
+RESET_DAYS = 3660

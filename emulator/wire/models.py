@@ -1,0 +1,323 @@
+"""Pydantic wire models: the one place the API's field names and input rules live.
+
+Requests are validated with these models; `errors.message_for` turns their failures into
+`{"message": ...}` texts that name the field. Timestamps become epoch microseconds on the way in
+and RFC 3339 `Z` strings on the way out.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Annotated, Any, Literal
+
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    Field,
+    PlainSerializer,
+    PlainValidator,
+    WithJsonSchema,
+    model_validator,
+)
+
+from emulator.wire.timestamps import format_rfc3339, parse_rfc3339
+
+__all__ = [
+    "AggregationType",
+    "BillableMetricRecord",
+    "BillableMetricSelector",
+    "CustomerRecord",
+    "ErrorBody",
+    "EventDocument",
+    "EventRecord",
+    "EventTypeFilter",
+    "FixtureDocument",
+    "GroupBy",
+    "MetricDocument",
+    "PropertyFilter",
+    "Timestamp",
+    "UsagePage",
+    "UsageQuery",
+    "UsageRow",
+    "Uuid",
+    "WindowSize",
+    "WireModel",
+]
+
+_UUID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
+TIMESTAMP_RULE = "must be an RFC 3339 timestamp with an offset, e.g. 2021-01-01T00:00:00Z"
+WINDOW_RULE = "must be one of hour, day, none"
+
+
+def _timestamp(value: object) -> int:
+    if not isinstance(value, str):
+        raise ValueError(TIMESTAMP_RULE)
+    try:
+        return parse_rfc3339(value)
+    except ValueError:
+        raise ValueError(TIMESTAMP_RULE) from None
+
+
+def _uuid(value: object) -> str:
+    if isinstance(value, str) and _UUID.fullmatch(value.lower()):
+        return value.lower()
+    raise ValueError("must be a UUID")
+
+
+def _window_size(value: object) -> str:
+    if value in ("hour", "day", "none", "HOUR", "DAY", "NONE", "Hour", "Day", "None"):
+        return str(value).lower()
+    raise ValueError(WINDOW_RULE)
+
+
+def _aggregation_type(value: object) -> str:
+    if isinstance(value, str) and value.upper() in ("COUNT", "SUM", "MAX", "UNIQUE", "LATEST"):
+        return value.upper()
+    raise ValueError("must be one of COUNT, SUM, MAX, UNIQUE, LATEST")
+
+
+# Epoch microseconds inside; RFC 3339 strings on the wire.
+Timestamp = Annotated[
+    int,
+    PlainValidator(_timestamp),
+    PlainSerializer(format_rfc3339, return_type=str),
+    WithJsonSchema({"type": "string", "format": "date-time"}),
+]
+Uuid = Annotated[str, PlainValidator(_uuid), WithJsonSchema({"type": "string", "format": "uuid"})]
+WindowSize = Annotated[
+    str,
+    PlainValidator(_window_size),
+    WithJsonSchema({"enum": ["hour", "day", "none", "HOUR", "DAY", "NONE", "Hour", "Day", "None"]}),
+]
+AggregationType = Annotated[
+    Literal["COUNT", "SUM", "MAX", "UNIQUE", "LATEST"], PlainValidator(_aggregation_type)
+]
+NonEmptyStr = Annotated[str, Field(min_length=1)]
+
+
+def _distinct(aliases: list[str]) -> list[str]:
+    if len(set(aliases)) != len(aliases):
+        raise ValueError("must not repeat an alias")
+    return aliases
+
+
+IngestAliasList = Annotated[list[NonEmptyStr], AfterValidator(_distinct)]
+
+
+class WireModel(BaseModel):
+    """Unknown fields are ignored, as the real API ignores them; nothing is coerced silently."""
+
+    model_config = ConfigDict(extra="ignore", strict=True, frozen=True)
+
+
+# --- POST /v1/usage -------------------------------------------------------------------------
+
+
+class GroupBy(WireModel):
+    key: str
+    values: Annotated[list[NonEmptyStr], Field(min_length=1, max_length=200)] | None = None
+
+
+class BillableMetricSelector(WireModel):
+    id: Uuid
+    group_by: GroupBy | None = None
+
+
+class UsageQuery(WireModel):
+    starting_on: Timestamp
+    ending_before: Timestamp
+    window_size: WindowSize
+    customer_ids: Annotated[list[Uuid], Field(min_length=1)] | None = None
+    billable_metrics: Annotated[list[BillableMetricSelector], Field(min_length=1)] | None = None
+
+
+class GroupedUsageQuery(WireModel):
+    """`POST /v1/usage/groups` (`limit` and `next_page` are in the query string)."""
+
+    customer_id: Uuid
+    billable_metric_id: Uuid
+    window_size: WindowSize
+    starting_on: Timestamp | None = None
+    ending_before: Timestamp | None = None
+    current_period: bool | None = None
+    group_key: Annotated[list[NonEmptyStr], Field(min_length=1)] | None = None
+    group_filters: dict[str, list[NonEmptyStr]] | None = None
+    group_by: GroupBy | None = None  # deprecated: group_key and group_filters
+
+
+class UsageRow(BaseModel):
+    """One `UsageBatchAggregate` of `POST /v1/usage` (the OpenAPI document's response schema)."""
+
+    customer_id: str
+    billable_metric_id: str
+    billable_metric_name: str
+    start_timestamp: str
+    end_timestamp: str
+    value: float | None
+    groups: dict[str, float | None] | None = None
+
+
+class UsagePage(BaseModel):
+    data: list[UsageRow]
+    next_page: str | None
+
+
+class GroupedUsageRow(BaseModel):
+    starting_on: str
+    ending_before: str
+    value: float | None
+    group: dict[str, str] | None
+    group_key: str | None  # deprecated, simple keys only: use `group`
+    group_value: str | None
+
+
+class GroupedUsagePage(BaseModel):
+    data: list[GroupedUsageRow]
+    next_page: str | None
+
+
+class ErrorBody(BaseModel):
+    """Every 4xx (and injected 5xx) body."""
+
+    message: str
+
+
+# --- The data model: the fixture document ---------------------------------------------------
+
+# Customers and metrics written by hand may leave out their timestamps; this fixed instant stands in
+# so that nothing depends on the wall clock.
+DEFAULT_CREATED_AT = "2020-01-01T00:00:00Z"
+
+
+class CustomerRecord(WireModel):
+    id: Uuid
+    name: NonEmptyStr
+    ingest_aliases: IngestAliasList = []
+    external_id: str | None = None
+    custom_fields: dict[str, str] = {}
+    created_at: Timestamp = parse_rfc3339(DEFAULT_CREATED_AT)
+    updated_at: Timestamp | None = None
+    archived_at: Timestamp | None = None
+
+    @model_validator(mode="after")
+    def _defaults(self) -> CustomerRecord:
+        # The deprecated external_id is the first id events may use: the customer id itself.
+        if self.external_id is None:
+            object.__setattr__(self, "external_id", self.id)
+        if self.updated_at is None:
+            object.__setattr__(self, "updated_at", self.created_at)
+        return self
+
+
+class EventTypeFilter(WireModel):
+    in_values: Annotated[list[str], Field(min_length=1)] | None = None
+    not_in_values: Annotated[list[str], Field(min_length=1)] | None = None
+
+
+class PropertyFilter(WireModel):
+    name: NonEmptyStr
+    exists: bool | None = None
+    in_values: Annotated[list[str], Field(min_length=1)] | None = None
+    not_in_values: Annotated[list[str], Field(min_length=1)] | None = None
+
+
+class BillableMetricRecord(WireModel):
+    id: Uuid
+    name: NonEmptyStr
+    aggregation_type: AggregationType
+    aggregation_key: NonEmptyStr | None = None
+    event_type_filter: EventTypeFilter | None = None
+    property_filters: list[PropertyFilter] = []
+    group_keys: list[Annotated[list[NonEmptyStr], Field(min_length=1)]] = []
+    custom_fields: dict[str, str] = {}
+    archived_at: Timestamp | None = None
+
+    @model_validator(mode="after")
+    def _key_needed(self) -> BillableMetricRecord:
+        if self.aggregation_type != "COUNT" and self.aggregation_key is None:
+            raise ValueError(f"aggregation_key is required for {self.aggregation_type}")
+        return self
+
+    def group_key_names(self) -> list[str]:
+        """Every property name that appears in any of the metric's group keys, in order."""
+        names: list[str] = []
+        for key in self.group_keys:
+            names.extend(name for name in key if name not in names)
+        return names
+
+
+class MetricDocument(BillableMetricRecord):
+    """A billable metric in a fixture document. A metric counts the events ingested while it was
+    active; in a document that is, by default, every event of the document. An export records
+    the span where it is narrower, as positions in the document's `events` (`[from, until)`)."""
+
+    events_from: int = Field(default=0, ge=0)
+    events_until: int | None = Field(default=None, ge=0)
+
+    def record(self) -> BillableMetricRecord:
+        """The metric as the API shows it."""
+        fields = {name: getattr(self, name) for name in BillableMetricRecord.model_fields}
+        return BillableMetricRecord.model_construct(**fields)
+
+
+class EventRecord(WireModel):
+    transaction_id: Annotated[str, Field(min_length=1, max_length=128)]
+    customer_id: NonEmptyStr
+    event_type: NonEmptyStr
+    timestamp: Timestamp
+    properties: dict[str, Any] = {}
+
+
+class EventDocument(EventRecord):
+    """An event in a fixture document: `processed_at` (by default its timestamp) places it in the
+    dedupe and search windows."""
+
+    processed_at: Timestamp | None = None
+
+
+# --- customers and billable metrics, as the API creates them -----------------------------------
+
+
+class CustomerCreate(WireModel):
+    name: NonEmptyStr
+    ingest_aliases: IngestAliasList = []
+    external_id: NonEmptyStr | None = None  # deprecated: one more ingest alias
+    custom_fields: dict[str, str] = {}
+
+
+class IngestAliases(WireModel):
+    ingest_aliases: IngestAliasList
+
+
+class IdBody(WireModel):
+    """The body of the archive endpoints."""
+
+    id: Uuid
+
+
+class BillableMetricCreate(WireModel):
+    name: NonEmptyStr
+    aggregation_type: AggregationType | None = None  # required unless sql, which is refused
+    aggregation_key: NonEmptyStr | None = None
+    event_type_filter: EventTypeFilter | None = None
+    property_filters: list[PropertyFilter] = []
+    group_keys: list[Annotated[list[NonEmptyStr], Field(min_length=1)]] = []
+    custom_fields: dict[str, str] = {}
+    sql: str | None = None
+
+
+class EventSearch(WireModel):
+    """`POST /v1/events/search`."""
+
+    transaction_ids: Annotated[list[NonEmptyStr], Field(min_length=1, max_length=100)] = Field(
+        alias="transactionIds"
+    )
+
+
+class FixtureDocument(WireModel):
+    customers: list[CustomerRecord] = []
+    billable_metrics: list[MetricDocument] = []
+    events: list[EventDocument] = []
+    # The tenant's clock: frozen at this instant; null: the wall clock; absent: the start clock.
+    clock: Timestamp | None = None
