@@ -39,7 +39,14 @@ from emulator.wire.answers import (
     MetricPage,
     SearchedEvent,
 )
-from emulator.wire.limits import CONTROL_BODY, INGEST_BODY, STATE_BODY, USAGE_BODY
+from emulator.wire.limits import (
+    CONTROL_BODY,
+    EXPLORER_EVENTS,
+    INGEST_BODY,
+    MAX_PAGE_SIZE,
+    STATE_BODY,
+    USAGE_BODY,
+)
 from emulator.wire.models import (
     BillableMetricCreate,
     CustomerCreate,
@@ -52,7 +59,7 @@ from emulator.wire.models import (
     UsagePage,
     UsageQuery,
 )
-from emulator.wire.pagination import MAX_PAGE_SIZE, PAGE_SIZE_HEADER
+from emulator.wire.pagination import PAGE_SIZE_HEADER
 
 __all__ = ["ROUTES"]
 
@@ -135,7 +142,7 @@ ROUTES: tuple[Route, ...] = (
           None, JournalList, (401,), limit=CONTROL_BODY),
     Route("GET", "/_emulator/events", explorer.recent_events, "Recent events, newest first", None,
           RecentEvents, parameters=(
-              query("limit", {"type": "integer", "minimum": 1, "maximum": explorer.MAX_LIMIT}),
+              query("limit", {"type": "integer", "minimum": 1, "maximum": EXPLORER_EVENTS}),
               query("before", {"type": "integer", "minimum": 0}),
               query("customer_id", {"type": "string"}),
               query("transaction_id", {"type": "string"})), limit=CONTROL_BODY),

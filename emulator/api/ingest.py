@@ -15,12 +15,13 @@ from pydantic import Field, TypeAdapter
 from emulator.web.jsonio import read_array
 from emulator.web.keys import TENANT
 from emulator.wire.errors import BadRequest
+from emulator.wire.limits import INGEST_BATCH
 from emulator.wire.models import EventRecord
 from emulator.wire.timestamps import US_PER_DAY, US_PER_HOUR, format_rfc3339
 
 __all__ = ["BACKDATING", "BATCH", "FUTURE", "ingest"]
 
-BATCH = TypeAdapter(Annotated[list[EventRecord], Field(min_length=1, max_length=100)])
+BATCH = TypeAdapter(Annotated[list[EventRecord], Field(min_length=1, max_length=INGEST_BATCH)])
 BACKDATING = 34 * US_PER_DAY
 FUTURE = 24 * US_PER_HOUR
 

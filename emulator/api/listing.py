@@ -11,11 +11,11 @@ from aiohttp import web
 from pydantic import TypeAdapter, ValidationError
 
 from emulator.wire.errors import BadRequest
+from emulator.wire.limits import LIST_LIMIT
 from emulator.wire.models import Uuid
 from emulator.wire.pagination import INDEX, decode_cursor, encode_cursor, fingerprint
 
 __all__ = [
-    "MAX_LIMIT",
     "cursor_page",
     "parse_uuid",
     "query_flag",
@@ -23,7 +23,6 @@ __all__ = [
     "query_list",
 ]
 
-MAX_LIMIT = 100
 
 T = TypeVar("T")
 _UUID = TypeAdapter(Uuid)
@@ -40,10 +39,10 @@ def parse_uuid(text: str, where: str) -> str:
 def query_limit(request: web.Request) -> int:
     text = request.query.get("limit")
     if text is None or text == "":
-        return MAX_LIMIT
-    if text.isascii() and text.isdigit() and 1 <= int(text) <= MAX_LIMIT:
+        return LIST_LIMIT
+    if text.isascii() and text.isdigit() and 1 <= int(text) <= LIST_LIMIT:
         return int(text)
-    raise BadRequest(f"limit must be an integer from 1 to {MAX_LIMIT}")
+    raise BadRequest(f"limit must be an integer from 1 to {LIST_LIMIT}")
 
 
 def query_flag(request: web.Request, name: str) -> bool:

@@ -19,6 +19,7 @@ from emulator.metering.windows import Windows
 from emulator.web.jsonio import json_response, read_model
 from emulator.web.keys import TENANT
 from emulator.wire.errors import BadRequest
+from emulator.wire.limits import GROUP_VALUES
 from emulator.wire.models import GroupedUsageQuery
 from emulator.wire.pagination import (
     INDEX,
@@ -31,8 +32,6 @@ from emulator.wire.pagination import (
 )
 
 __all__ = ["list_with_groups"]
-
-MAX_FILTER_VALUES = 200
 
 
 async def list_with_groups(request: web.Request) -> web.Response:
@@ -93,8 +92,8 @@ def _grouping(
     for name in filters:
         if name not in names:
             raise BadRequest(f"group_filters: {name!r} is not in group_key")
-    if sum(len(values) for values in filters.values()) > MAX_FILTER_VALUES:
-        raise BadRequest(f"group_filters may list at most {MAX_FILTER_VALUES} values in all")
+    if sum(len(values) for values in filters.values()) > GROUP_VALUES:
+        raise BadRequest(f"group_filters may list at most {GROUP_VALUES} values in all")
     allowed = [(i, frozenset(filters[name])) for i, name in enumerate(names) if filters.get(name)]
     if len(names) == 1:
         return names[0], lambda value: all(value in values for _, values in allowed)

@@ -9,9 +9,8 @@ from pydantic import BaseModel, Field
 
 from emulator.tenancy.faults import Fault
 from emulator.wire.answers import SentEvent
-from emulator.wire.limits import RESET_CUSTOMERS, RESET_DAYS, RESET_EVENTS
+from emulator.wire.limits import MAX_PAGE_SIZE, RESET_CUSTOMERS, RESET_DAYS, RESET_EVENTS
 from emulator.wire.models import Timestamp, WireModel
-from emulator.wire.pagination import MAX_PAGE_SIZE
 
 __all__ = [
     "Clock",

@@ -19,12 +19,11 @@ from emulator.metering.store import Store
 from emulator.metering.values import GroupKey, GroupValue
 from emulator.metering.windows import Windows
 from emulator.wire.errors import BadRequest
-from emulator.wire.limits import MAX_PAGE_NUMBERS
+from emulator.wire.limits import GROUP_VALUES, MAX_PAGE_NUMBERS
 from emulator.wire.models import UsageQuery
 from emulator.wire.timestamps import US_PER_HOUR, format_rfc3339
 
 __all__ = [
-    "MAX_GROUP_VALUES",
     "GroupPosition",
     "MetricScope",
     "Position",
@@ -34,7 +33,6 @@ __all__ = [
     "json_number",
 ]
 
-MAX_GROUP_VALUES = 200
 # Where the next row starts: (customer id, billable metric id, window index).
 Position = tuple[str, str, int]
 _INT64 = 2**63
@@ -45,7 +43,7 @@ class MetricScope:
     matcher: Matcher
     group_key: GroupKey | None = None
     group_values: tuple[GroupValue, ...] | None = None  # None: every value seen in the range
-    value_limit: int | None = MAX_GROUP_VALUES  # of the values seen, the first this many
+    value_limit: int | None = GROUP_VALUES  # of the values seen, the first this many
 
 
 @dataclass(frozen=True, slots=True)
@@ -98,7 +96,7 @@ class UsageScope:
         for metric in self.metrics.values():
             if metric.group_key is not None:
                 values = metric.group_values
-                widest = max(widest, 1 + (len(values) if values else MAX_GROUP_VALUES))
+                widest = max(widest, 1 + (len(values) if values else GROUP_VALUES))
         rows = min(limit, len(self.customer_ids) * len(self.metric_ids) * len(self.windows))
         if rows * widest > MAX_PAGE_NUMBERS:
             raise BadRequest(

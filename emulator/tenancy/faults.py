@@ -8,6 +8,7 @@ from typing import Annotated
 
 from pydantic import Field, model_validator
 
+from emulator.wire.limits import FAULT_COUNT, FAULT_DELAY_MS, FAULT_RETRY_AFTER
 from emulator.wire.models import WireModel
 
 __all__ = ["Fault", "FaultQueue"]
@@ -22,10 +23,10 @@ class Fault(WireModel):
 
     method: str | None = None
     path: str | None = None
-    count: Annotated[int, Field(ge=1, le=1_000_000)] = 1
+    count: Annotated[int, Field(ge=1, le=FAULT_COUNT)] = 1
     status: Annotated[int, Field(ge=400, le=599)] | None = None
-    retry_after: Annotated[float, Field(ge=0, le=3600)] | None = None  # seconds
-    delay_ms: Annotated[int, Field(ge=0, le=60_000)] = 0
+    retry_after: Annotated[float, Field(ge=0, le=FAULT_RETRY_AFTER)] | None = None  # seconds
+    delay_ms: Annotated[int, Field(ge=0, le=FAULT_DELAY_MS)] = 0
     drop_connection: bool = False
     headers: dict[str, str] = Field(default_factory=dict)
 

@@ -23,8 +23,8 @@ from pydantic import Field, ValidationError
 from emulator.scenario.documents import document_pieces
 from emulator.wire.encoding import encode_json
 from emulator.wire.errors import message_for
+from emulator.wire.limits import MAX_PAGE_SIZE
 from emulator.wire.models import FixtureDocument, Timestamp, WireModel
-from emulator.wire.pagination import MAX_PAGE_SIZE
 from emulator.wire.timestamps import format_rfc3339
 
 __all__ = [

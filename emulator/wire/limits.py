@@ -11,18 +11,29 @@ from __future__ import annotations
 __all__ = [
     "API_BODY",
     "CONTROL_BODY",
+    "EVENTS_SCAN",
+    "EXPLORER_EVENTS",
+    "FAULT_COUNT",
+    "FAULT_DELAY_MS",
+    "FAULT_RETRY_AFTER",
+    "GROUP_VALUES",
     "IDEMPOTENCY_BYTES",
     "IDEMPOTENCY_KEYS",
+    "INGEST_BATCH",
     "INGEST_BODY",
     "JOURNAL_BYTES",
     "JOURNAL_ENTRY_BODY",
+    "LIST_LIMIT",
     "MAX_BODY",
     "MAX_PAGE_NUMBERS",
+    "MAX_PAGE_SIZE",
     "MAX_WINDOWS",
     "RESET_CUSTOMERS",
     "RESET_DAYS",
     "RESET_EVENTS",
+    "SEARCH_IDS",
     "STATE_BODY",
+    "TRANSACTION_ID_CHARS",
     "USAGE_BODY",
     "KiB",
     "MiB",
@@ -61,6 +72,28 @@ IDEMPOTENCY_KEYS = 10_000
 # than this on its own is not remembered.
 IDEMPOTENCY_BYTES = 4 * MiB
 
+
+# POST /v1/ingest: events in one request (Metronome's batch cap)...
+INGEST_BATCH = 100
+# ...and the characters of a transaction id.
+TRANSACTION_ID_CHARS = 128
+# POST /v1/events/search: transaction ids in one search.
+SEARCH_IDS = 100
+# Group values: in one group_by's `values`, listed per row when none are given, and in all of a
+# /v1/usage/groups query's group_filters.
+GROUP_VALUES = 200
+# `limit` of the lists paged in the query string (customers, billable metrics, usage groups).
+LIST_LIMIT = 100
+# The page size of /v1/usage (X-Emulator-Page-Size, --page-size, PATCH /_emulator/config).
+MAX_PAGE_SIZE = 100_000
+# GET /_emulator/events (the explorer's event list): events in one answer, and events one filtered
+# request looks at, at most (about 0.2 s of reading, some 4 µs an event).
+EXPLORER_EVENTS = 100
+EVENTS_SCAN = 50_000
+# POST /_emulator/faults: requests one fault may hit, its delay, and its Retry-After (seconds).
+FAULT_COUNT = 1_000_000
+FAULT_DELAY_MS = 60_000
+FAULT_RETRY_AFTER = 3600
 
 # POST /v1/usage and /v1/usage/groups: windows in one query (hour windows over 416 days, day
 # windows over 27 years)...

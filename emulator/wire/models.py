@@ -21,20 +21,34 @@ from pydantic import (
     model_validator,
 )
 
+from emulator.wire.limits import GROUP_VALUES, SEARCH_IDS, TRANSACTION_ID_CHARS
 from emulator.wire.timestamps import format_rfc3339, parse_rfc3339
 
 __all__ = [
+    "DEFAULT_CREATED_AT",
+    "TIMESTAMP_RULE",
+    "WINDOW_RULE",
     "AggregationType",
+    "BillableMetricCreate",
     "BillableMetricRecord",
     "BillableMetricSelector",
+    "CustomerCreate",
     "CustomerRecord",
     "ErrorBody",
     "EventDocument",
     "EventRecord",
+    "EventSearch",
     "EventTypeFilter",
     "FixtureDocument",
     "GroupBy",
+    "GroupedUsagePage",
+    "GroupedUsageQuery",
+    "GroupedUsageRow",
+    "IdBody",
+    "IngestAliasList",
+    "IngestAliases",
     "MetricDocument",
+    "NonEmptyStr",
     "PropertyFilter",
     "Timestamp",
     "UsagePage",
@@ -116,7 +130,7 @@ class WireModel(BaseModel):
 
 class GroupBy(WireModel):
     key: str
-    values: Annotated[list[NonEmptyStr], Field(min_length=1, max_length=200)] | None = None
+    values: Annotated[list[NonEmptyStr], Field(min_length=1, max_length=GROUP_VALUES)] | None = None
 
 
 class BillableMetricSelector(WireModel):
@@ -262,7 +276,7 @@ class MetricDocument(BillableMetricRecord):
 
 
 class EventRecord(WireModel):
-    transaction_id: Annotated[str, Field(min_length=1, max_length=128)]
+    transaction_id: Annotated[str, Field(min_length=1, max_length=TRANSACTION_ID_CHARS)]
     customer_id: NonEmptyStr
     event_type: NonEmptyStr
     timestamp: Timestamp
@@ -310,8 +324,8 @@ class BillableMetricCreate(WireModel):
 class EventSearch(WireModel):
     """`POST /v1/events/search`."""
 
-    transaction_ids: Annotated[list[NonEmptyStr], Field(min_length=1, max_length=100)] = Field(
-        alias="transactionIds"
+    transaction_ids: Annotated[list[NonEmptyStr], Field(min_length=1, max_length=SEARCH_IDS)] = (
+        Field(alias="transactionIds")
     )
 
 

@@ -19,6 +19,7 @@ from typing import Any
 import orjson
 
 from emulator.wire.errors import BadRequest
+from emulator.wire.limits import MAX_PAGE_SIZE
 
 __all__ = [
     "INDEX",
@@ -35,7 +36,6 @@ __all__ = [
 ]
 
 PAGE_SIZE_HEADER = "X-Emulator-Page-Size"
-MAX_PAGE_SIZE = 100_000
 _KEY = b"metronome-emulator cursor v1"
 
 
