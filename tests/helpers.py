@@ -1,9 +1,10 @@
-"""Shared test helpers: paths, bench scripts as modules, and reading every row of a query
-straight from a store."""
+"""Shared test helpers: paths, the docs' examples, bench scripts as modules, and reading every row
+of a query straight from a store."""
 
 from __future__ import annotations
 
 import importlib.util
+import re
 from pathlib import Path
 from types import ModuleType
 from typing import Any
@@ -24,6 +25,40 @@ PEAK_STORAGE = "33333333-3333-4333-8333-333333333333"
 ACTIVE_USERS = "44444444-4444-4444-8444-444444444444"
 SEATS = "55555555-5555-4555-8555-555555555555"
 OLD_API_CALLS = "66666666-6666-4666-8666-666666666666"
+
+
+# Every runnable block of README.md and docs/*.md, as (file, language, the text just before it):
+# each is run, or checked as it is, by a test that reads it with `doc_block`, and
+# tests/test_docs.py fails on a block left out of this list.
+EXAMPLES = (
+    ("README.md", "sh", "Install and run it on its seeded default"),
+    ("README.md", "sh", "Install what the tests need and run them"),
+    ("README.md", "python", "**In a pytest suite.**"),
+    ("README.md", "python", "**Local development.**"),
+    ("README.md", "yaml", "**A docker sidecar for a CI run.**"),
+    ("docs/usage.md", "sh", "## Reading usage"),
+    ("docs/usage.md", "python", "## Sending events"),
+    ("docs/usage.md", "python", "## Building your own world"),
+    ("docs/control.md", "sh", "Testing a client's retries takes two calls"),
+    ("docs/testing.md", "python", "This file runs as written"),
+    ("docs/testing.md", "python", "For other runners"),
+    ("docs/docker.md", "sh", "so a sidecar is configured through"),
+    ("docs/docker.md", "yaml", "A GitHub\nActions `services:` block"),
+    ("docs/speed.md", "sh", "## Queries, ingest and start-up"),
+    ("docs/speed.md", "sh", "## Tenants"),
+    ("docs/speed.md", "sh", "## Soak"),
+)
+
+
+def doc_block(path: str, language: str, after: str) -> str:
+    """The first fenced block of `language` after the text `after` in `path` (from the repository's
+    root), which must be one of `EXAMPLES`."""
+    assert (path, language, after) in EXAMPLES, f"add {(path, language, after)} to EXAMPLES"
+    text = (ROOT / path).read_text()
+    start = text.index(after)
+    match = re.compile(rf"```{language}\n(.*?)```", re.S).search(text, start)
+    assert match, f"no {language} block after {after!r} in {path}"
+    return match.group(1)
 
 
 def bench_module(name: str) -> ModuleType:

@@ -2,22 +2,12 @@
 
 from __future__ import annotations
 
-import re
 import subprocess
 import sys
 
 import pytest
 
-from tests.helpers import ROOT, SMALL
-
-README = (ROOT / "README.md").read_text()
-
-
-def readme_block(after: str) -> str:
-    start = README.index(after)
-    match = re.compile(r"```python\n(.*?)```", re.S).search(README, start)
-    assert match
-    return match.group(1)
+from tests.helpers import SMALL, doc_block
 
 
 @pytest.fixture(autouse=True)
@@ -32,7 +22,12 @@ class TestPlugin:
     """The fixture needs no setup, isolates tests and honours the marker and settings."""
 
     def test_readme_example(self, pytester: pytest.Pytester) -> None:
-        pytester.makepyfile(readme_block("## In a pytest suite"))
+        pytester.makepyfile(doc_block("README.md", "python", "**In a pytest suite.**"))
+        result = pytester.runpytest("-p", "no:cacheprovider")
+        result.assert_outcomes(passed=2)
+
+    def test_testing_page_example(self, pytester: pytest.Pytester) -> None:
+        pytester.makepyfile(doc_block("docs/testing.md", "python", "This file runs as written"))
         result = pytester.runpytest("-p", "no:cacheprovider")
         result.assert_outcomes(passed=3)
 

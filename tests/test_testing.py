@@ -17,7 +17,7 @@ from typing import Any
 import pytest
 
 from emulator.testing import Emulator, EmulatorError, EmulatorHandle, EmulatorProcess
-from tests.helpers import SMALL
+from tests.helpers import SMALL, doc_block
 
 
 def _port_free(port: int) -> bool:
@@ -388,12 +388,9 @@ def _alive(pid: int) -> bool:
     return Path(f"/proc/{pid}/stat").read_text().split(") ")[1][0] != "Z"
 
 
-def test_readme_example_for_other_runners(capsys: pytest.CaptureFixture[str]) -> None:
-    readme = (Path(__file__).resolve().parent.parent / "README.md").read_text()
-    start = readme.index("For other runners, use the same handle")
-    opening = readme.index("```python\n", start) + len("```python\n")
-    block = readme[opening : readme.index("```\n", opening)]
-    exec(compile(block, "README.md", "exec"), {})  # the README's own code
+def test_docs_example_for_other_runners(capsys: pytest.CaptureFixture[str]) -> None:
+    block = doc_block("docs/testing.md", "python", "For other runners")
+    exec(compile(block, "docs/testing.md", "exec"), {})  # the page's own code
     printed = capsys.readouterr().out.splitlines()
     assert len(printed) == 2
     assert all(
