@@ -13,9 +13,8 @@ from typing import Any
 from aiohttp import web
 
 from emulator.api.billable_metrics import metric_detail
-from emulator.api.ingest import BACKDATING
 from emulator.metering.events import Event
-from emulator.metering.store import Store
+from emulator.metering.store import BACKDATING, Store
 from emulator.web.jsonio import json_response, read_model
 from emulator.web.keys import TENANT
 from emulator.wire.models import EventSearch

@@ -39,12 +39,41 @@ from emulator.metering.rollups import Rollup
 from emulator.metering.values import GroupKey, GroupValue, group_value
 from emulator.wire.errors import BadRequest
 from emulator.wire.models import BillableMetricRecord, CustomerRecord
-from emulator.wire.timestamps import US_PER_DAY, US_PER_HOUR
+from emulator.wire.timestamps import US_PER_DAY, US_PER_HOUR, format_rfc3339
 
-__all__ = ["DEDUPE_WINDOW", "Document", "DocumentSource", "MetricLike", "Store"]
+__all__ = [
+    "BACKDATING",
+    "DEDUPE_WINDOW",
+    "FUTURE",
+    "Document",
+    "DocumentSource",
+    "MetricLike",
+    "Store",
+    "check_ingest_window",
+]
 
 # A transaction id seen less than this long before (processing time) makes a duplicate.
 DEDUPE_WINDOW = 34 * US_PER_DAY
+# The ingest window, around the tenant's clock: an event may be at most 34 days old (Metronome
+# "supports backdating 34 days"; event search looks back as far) and at most 24 hours ahead.
+BACKDATING = 34 * US_PER_DAY
+FUTURE = 24 * US_PER_HOUR
+
+
+def check_ingest_window(events: Sequence[EventLike], now: int, where: str = "usage") -> None:
+    """400 naming the first event outside the window; both edges are inside it."""
+    for index, event in enumerate(events):
+        if event.timestamp < now - BACKDATING:
+            raise BadRequest(
+                f"{where}[{index}].timestamp must be at most 34 days before the current time "
+                f"({format_rfc3339(now)}): Metronome supports backdating 34 days"
+            )
+        if event.timestamp > now + FUTURE:
+            raise BadRequest(
+                f"{where}[{index}].timestamp must be at most 24 hours after the current time "
+                f"({format_rfc3339(now)})"
+            )
+
 
 # Store versions, unique across every store of the process (see `Store.version`).
 _VERSIONS = itertools.count()
