@@ -12,7 +12,7 @@ from aiohttp import web
 from aiohttp.http_exceptions import HttpProcessingError
 from aiohttp.web_protocol import RequestPayloadError
 
-from emulator.api import billable_metrics, customers
+from emulator.api import billable_metrics, billing_configurations, customers
 from emulator.api.events import search_events
 from emulator.api.ingest import ingest
 from emulator.api.usage import list_usage
@@ -94,6 +94,7 @@ def create_app(settings: Settings, tenants: Tenants | None = None) -> web.Applic
     app.router.add_post("/v1/events/search", search_events)
     customers.setup(app)
     billable_metrics.setup(app)
+    billing_configurations.setup(app)
     app.router.add_get("/openapi.json", openapi)
     control_routes.setup(app)
     explorer.setup(app)

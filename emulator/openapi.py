@@ -21,7 +21,12 @@ from emulator.pagination import MAX_PAGE_SIZE, PAGE_SIZE_HEADER
 from emulator.wire import (
     BillableMetricCreate,
     BillableMetricRecord,
+    BillingConfigurationsArchive,
+    BillingConfigurationsQuery,
+    BillingConfigurationsSet,
+    CustomerConfigUpdate,
     CustomerCreate,
+    CustomerName,
     CustomerRecord,
     ErrorBody,
     EventRecord,
@@ -31,6 +36,7 @@ from emulator.wire import (
     GroupedUsageQuery,
     IdBody,
     IngestAliases,
+    MetricName,
     UsagePage,
     UsageQuery,
 )
@@ -166,6 +172,43 @@ class MetricPage(BaseModel):
     next_page: str | None
 
 
+class CreatedConfiguration(BaseModel):
+    id: str
+    billing_provider: str
+    configuration: dict[str, Any]
+    customer_id: str
+    delivery_method_id: str
+    tax_provider: str | None
+
+
+class CreatedConfigurations(BaseModel):
+    data: list[CreatedConfiguration]
+
+
+class Configuration(BaseModel):
+    id: str
+    archived_at: str | None
+    billing_provider: str
+    configuration: dict[str, Any]
+    customer_id: str
+    delivery_method: str
+    delivery_method_configuration: dict[str, Any]
+    delivery_method_id: str
+
+
+class Configurations(BaseModel):
+    data: list[Configuration]
+
+
+class ArchivedConfigurations(BaseModel):
+    customer_billing_provider_configuration_ids: list[str]
+    customer_id: str
+
+
+class ArchivedConfigurationsAnswer(BaseModel):
+    data: ArchivedConfigurations
+
+
 class MatchedCustomer(BaseModel):
     id: str
     name: str
@@ -234,7 +277,9 @@ def openapi_document() -> dict[str, Any]:
         CustomerCreate, CreatedCustomer, CustomerAnswer, CustomerPage, IdBody, IdAnswer,
         IngestAliases, BillableMetricCreate, MetricAnswer, MetricPage, GroupedUsageQuery,
         GroupedUsagePage, EventSearch, SearchedEvent,
-        RecentEvents,
+        RecentEvents, CustomerName, CustomerConfigUpdate, MetricName, BillingConfigurationsSet,
+        BillingConfigurationsQuery, BillingConfigurationsArchive, CreatedConfigurations,
+        Configurations, ArchivedConfigurationsAnswer,
     ]  # fmt: skip
     _, definitions = models_json_schema(
         [(model, "validation") for model in models], ref_template=_REF
@@ -310,6 +355,36 @@ def openapi_document() -> dict[str, Any]:
                 parameters=[_path("customer_id")],
             )
         },
+        "/v1/customers/{customer_id}/setName": {
+            "post": _operation(
+                "Set a customer's name", _ref(CreatedCustomer), _ref(CustomerName),
+                (400, 401, 404, 409), parameters=[_path("customer_id")],
+            )
+        },
+        "/v1/customers/{customer_id}/updateConfig": {
+            "post": _operation(
+                "Update a customer's config", None, _ref(CustomerConfigUpdate),
+                (400, 401, 404, 409), parameters=[_path("customer_id")],
+            )
+        },
+        "/v1/setCustomerBillingProviderConfigurations": {
+            "post": _operation(
+                "Add billing provider configurations", _ref(CreatedConfigurations),
+                _ref(BillingConfigurationsSet), (400, 401, 404, 409),
+            )
+        },
+        "/v1/getCustomerBillingProviderConfigurations": {
+            "post": _operation(
+                "A customer's billing provider configurations", _ref(Configurations),
+                _ref(BillingConfigurationsQuery), (400, 401, 404, 409),
+            )
+        },
+        "/v1/archiveCustomerBillingProviderConfigurations": {
+            "post": _operation(
+                "Archive billing provider configurations", _ref(ArchivedConfigurationsAnswer),
+                _ref(BillingConfigurationsArchive), (400, 401, 404, 409),
+            )
+        },
         "/v1/billable-metrics/create": {
             "post": _operation(
                 "Create a billable metric", _ref(IdAnswer), _ref(BillableMetricCreate),
@@ -330,7 +405,11 @@ def openapi_document() -> dict[str, Any]:
             "get": _operation(
                 "Get a billable metric", _ref(MetricAnswer), errors=(400, 401, 404),
                 parameters=[_path("billable_metric_id")],
-            )
+            ),
+            "put": _operation(
+                "Rename a billable metric", _ref(IdAnswer), _ref(MetricName),
+                (400, 401, 404), parameters=[_path("billable_metric_id")],
+            ),
         },
         "/_emulator/health": {"get": _operation("Health", _ref(Health), errors=(), secure=False)},
         "/_emulator/state": {

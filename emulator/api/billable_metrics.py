@@ -1,5 +1,5 @@
-"""Billable metrics: create (with Metronome's rules), list, get, archive. A metric counts only the
-events ingested while it is active: from its creation to its archiving."""
+"""Billable metrics: create (with Metronome's rules), list, get, rename, archive. A metric counts
+only the events ingested while it is active: from its creation to its archiving."""
 
 from __future__ import annotations
 
@@ -11,8 +11,9 @@ from emulator.api.listing import cursor_page, parse_uuid, query_flag
 from emulator.errors import BadRequest, NotFound
 from emulator.jsonio import json_response, read_model
 from emulator.keys import TENANT
+from emulator.store import customers as changes
 from emulator.store.store import Store
-from emulator.wire import BillableMetricCreate, BillableMetricRecord, IdBody
+from emulator.wire import BillableMetricCreate, BillableMetricRecord, IdBody, MetricName
 
 __all__ = ["metric_detail", "setup"]
 
@@ -22,9 +23,9 @@ def setup(app: web.Application) -> None:
     app.router.add_get("/v1/billable-metrics", list_metrics)
     app.router.add_post("/v1/billable-metrics/archive", archive_metric)
     # Not "create" or "archive": those paths are POST only, and their Allow header must say so.
-    app.router.add_get(
-        "/v1/billable-metrics/{billable_metric_id:(?!(?:create|archive)$)[^/]+}", get_metric
-    )
+    one = "/v1/billable-metrics/{billable_metric_id:(?!(?:create|archive)$)[^/]+}"
+    app.router.add_get(one, get_metric)
+    app.router.add_put(one, update_metric)
 
 
 def metric_detail(metric: BillableMetricRecord) -> dict[str, Any]:
@@ -101,3 +102,13 @@ async def archive_metric(request: web.Request) -> web.Response:
     _metric(tenant.store, body.id, "id")
     tenant.writable().archive_metric(body.id, tenant.clock.now())
     return json_response({"data": {"id": body.id}})
+
+
+async def update_metric(request: web.Request) -> web.Response:
+    """Only the name changes (SDK 4.11.1 and later)."""
+    tenant = request[TENANT]
+    metric_id = parse_uuid(request.match_info["billable_metric_id"], "billable_metric_id")
+    body = await read_model(request, MetricName)
+    metric = changes.named_metric(tenant.store, metric_id, body.name)
+    tenant.writable().replace_metric(metric)
+    return json_response({"data": {"id": metric.id}})

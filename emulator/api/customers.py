@@ -1,5 +1,5 @@
-"""Customers: `POST /v1/customers`, `GET /v1/customers[/{id}]`, archive, billable metrics and
-ingest aliases. Shapes as the SDK's `Customer` and `CustomerDetail`."""
+"""Customers: `POST /v1/customers`, `GET /v1/customers[/{id}]`, archive, billable metrics, ingest
+aliases, name and config. Shapes as the SDK's `Customer` and `CustomerDetail`."""
 
 from __future__ import annotations
 
@@ -12,12 +12,18 @@ from emulator.api.listing import cursor_page, parse_uuid, query_flag, query_list
 from emulator.errors import Conflict, NotFound
 from emulator.jsonio import json_response, read_model
 from emulator.keys import TENANT
+from emulator.store import customers as changes
 from emulator.store.store import Store
-from emulator.wire import CustomerCreate, CustomerRecord, IdBody, IngestAliases
+from emulator.wire import (
+    CustomerConfigUpdate,
+    CustomerCreate,
+    CustomerName,
+    CustomerRecord,
+    IdBody,
+    IngestAliases,
+)
 
 __all__ = ["setup"]
-
-_NAME_LIMIT = 160  # longer names are cut, as Metronome does
 
 
 def setup(app: web.Application) -> None:
@@ -28,6 +34,8 @@ def setup(app: web.Application) -> None:
     app.router.add_get("/v1/customers/{customer_id:(?!archive$)[^/]+}", get_customer)
     app.router.add_get("/v1/customers/{customer_id}/billable-metrics", customer_metrics)
     app.router.add_post("/v1/customers/{customer_id}/setIngestAliases", set_ingest_aliases)
+    app.router.add_post("/v1/customers/{customer_id}/setName", set_name)
+    app.router.add_post("/v1/customers/{customer_id}/updateConfig", update_config)
 
 
 def summary(customer: CustomerRecord) -> dict[str, Any]:
@@ -43,7 +51,8 @@ def summary(customer: CustomerRecord) -> dict[str, Any]:
 
 def detail(customer: CustomerRecord) -> dict[str, Any]:
     """The SDK's `CustomerDetail`."""
-    return {**customer.model_dump(mode="json"), "customer_config": {"salesforce_account_id": None}}
+    config = {"salesforce_account_id": customer.salesforce_account_id}
+    return {**customer.api_fields(), "customer_config": config}
 
 
 def _check_aliases(store: Store, aliases: list[str], customer_id: str | None) -> None:
@@ -73,7 +82,7 @@ async def create_customer(request: web.Request) -> web.Response:
     customer_id = store.new_id("customer")
     customer = CustomerRecord.model_construct(
         id=customer_id,
-        name=body.name[:_NAME_LIMIT],
+        name=body.name[: changes.NAME_LIMIT],
         ingest_aliases=aliases,
         external_id=body.external_id or (aliases[0] if aliases else customer_id),
         custom_fields=dict(body.custom_fields),
@@ -92,14 +101,16 @@ async def list_customers(request: web.Request) -> web.Response:
     if ids is not None:
         ids = [parse_uuid(text, "customer_ids") for text in ids]
     alias = request.query.get("ingest_alias") or None
+    salesforce = query_list(request, "salesforce_account_ids")
     items = [
         (seq, customer)
         for seq, customer in enumerate(store.customers.values())
         if (customer.archived_at is not None) == only_archived
         and (ids is None or customer.id in ids)
         and (alias is None or alias in customer.ingest_aliases)
+        and (salesforce is None or customer.salesforce_account_id in salesforce)
     ]
-    filters = [only_archived, ids, alias]
+    filters = [only_archived, ids, alias, salesforce]
     return json_response(cursor_page(request, items, detail, filters))
 
 
@@ -138,4 +149,28 @@ async def set_ingest_aliases(request: web.Request) -> web.Response:
     body = await read_model(request, IngestAliases)
     _check_aliases(tenant.store, body.ingest_aliases, customer.id)
     tenant.writable().set_ingest_aliases(customer.id, list(body.ingest_aliases), tenant.clock.now())
+    return web.Response(status=200)
+
+
+async def set_name(request: web.Request) -> web.Response:
+    tenant = request[TENANT]
+    customer_id = parse_uuid(request.match_info["customer_id"], "customer_id")
+    body = await read_model(request, CustomerName)
+    customer = changes.named_customer(tenant.store, customer_id, body.name, tenant.clock.now())
+    tenant.writable().replace_customer(customer)
+    return json_response({"data": summary(customer)})
+
+
+async def update_config(request: web.Request) -> web.Response:
+    tenant = request[TENANT]
+    customer_id = parse_uuid(request.match_info["customer_id"], "customer_id")
+    body = await read_model(request, CustomerConfigUpdate)
+    customer = changes.updated_config(
+        tenant.store,
+        customer_id,
+        body.salesforce_account_id,
+        body.leave_stripe_invoices_in_draft,
+        tenant.clock.now(),
+    )
+    tenant.writable().replace_customer(customer)
     return web.Response(status=200)

@@ -90,7 +90,7 @@ class DocumentSource:
 
     def head(self) -> dict[str, Any]:
         return {
-            "customers": [customer.model_dump(mode="json") for customer in self._customers],
+            "customers": [customer.document() for customer in self._customers],
             "billable_metrics": [_metric_record(m, self._total) for m in self._matchers],
         }
 
@@ -235,6 +235,16 @@ class Store:
         self._put_customer(
             customer.model_copy(update={"ingest_aliases": aliases, "updated_at": at})
         )
+
+    def replace_customer(self, customer: CustomerRecord) -> None:
+        """Write a changed customer (its name, config or billing configurations; the caller
+        checked the change: `emulator/store/customers.py`)."""
+        self._put_customer(customer)
+
+    def replace_metric(self, metric: BillableMetricRecord) -> None:
+        """Write a metric whose name changed: it counts the same events as before."""
+        matcher = self.matchers[metric.id]
+        self._put_metric(metric, matcher.first, matcher.until)
 
     def archive_customer(self, customer_id: str, at: int) -> None:
         customer = self.customers[customer_id]
