@@ -26,6 +26,7 @@ __all__ = [
     "NULL",
     "PAGE_SIZE_HEADER",
     "TEXT",
+    "CursorItem",
     "CursorShape",
     "decode_cursor",
     "encode_cursor",

@@ -37,7 +37,7 @@ from emulator.store.events import Event, EventLike, EventLog
 from emulator.store.layers import Layered
 from emulator.store.matching import NO_MATCH, Matcher
 from emulator.store.rollups import Rollup
-from emulator.store.values import GroupKey, GroupValue, group_value
+from emulator.store.values import NO_GROUP, GroupKey, GroupValue, group_value
 from emulator.timestamps import US_PER_DAY, US_PER_HOUR
 from emulator.wire import BillableMetricRecord, CustomerRecord
 
@@ -382,9 +382,10 @@ class Store:
             rollup = self.series[customer_id, metric_id] = Rollup()
         rollup.add(aggregation, hour, value, ts, seq)
         for key in matcher.group_keys:
+            # Lacking the key: kept under NO_GROUP, the null group row of `/v1/usage/groups`.
             found = group_value(properties, key)
-            if found is None:  # lacking the key: counts in `value`, in no group
-                continue
+            if found is None:
+                found = NO_GROUP
             groups = self.group_series.setdefault((customer_id, metric_id, key), {})
             rollup = groups.get(found)
             if rollup is None:
