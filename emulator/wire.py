@@ -45,6 +45,7 @@ __all__ = [
     "GroupBy",
     "MetricDocument",
     "MetricName",
+    "NewBillingConfiguration",
     "PropertyFilter",
     "TaxProvider",
     "Timestamp",
@@ -345,11 +346,26 @@ class EventDocument(EventRecord):
 # --- customers and billable metrics, as the API creates them -----------------------------------
 
 
+class NewBillingConfiguration(WireModel):
+    """One of `customer_billing_provider_configurations` of `POST /v1/customers`."""
+
+    billing_provider: Literal["aws_marketplace", "azure_marketplace", "gcp_marketplace", "stripe",
+                              "netsuite"]  # fmt: skip
+    configuration: dict[str, Any] = {}
+    delivery_method: DeliveryMethod | None = None
+    delivery_method_id: NonEmptyStr | None = None
+    tax_provider: TaxProvider | None = None
+
+
 class CustomerCreate(WireModel):
     name: NonEmptyStr
     ingest_aliases: IngestAliasList = []
     external_id: NonEmptyStr | None = None  # deprecated: one more ingest alias
     custom_fields: dict[str, str] = {}
+    customer_billing_provider_configurations: list[NewBillingConfiguration] = []
+    # Not modelled: refused with a 400 when given (`emulator/store/customers.py`).
+    billing_config: dict[str, Any] | None = None
+    customer_revenue_system_configurations: list[Any] | None = None
 
 
 class IngestAliases(WireModel):

@@ -72,14 +72,14 @@ def _customer(store: Store, text: str, where: str = "customer_id") -> CustomerRe
 
 async def create_customer(request: web.Request) -> web.Response:
     body = await read_model(request, CustomerCreate)
+    changes.refuse_unmodelled(body)
     tenant = request[TENANT]
     aliases = list(body.ingest_aliases)
     if body.external_id is not None and body.external_id not in aliases:
         aliases.append(body.external_id)  # the deprecated external_id is an alias too
     _check_aliases(tenant.store, aliases, None)
-    store = tenant.writable()
     now = tenant.clock.now()
-    customer_id = store.new_id("customer")
+    customer_id = tenant.store.new_id("customer")
     customer = CustomerRecord.model_construct(
         id=customer_id,
         name=body.name[: changes.NAME_LIMIT],
@@ -90,7 +90,11 @@ async def create_customer(request: web.Request) -> web.Response:
         updated_at=now,
         archived_at=None,
     )
-    store.add_customer(customer)
+    items = body.customer_billing_provider_configurations
+    if items:
+        names = [f"customer_billing_provider_configurations[{i}]" for i in range(len(items))]
+        customer = changes.with_configurations(customer, items, names)
+    tenant.writable().add_customer(customer)
     return json_response({"data": summary(customer)})
 
 

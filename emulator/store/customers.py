@@ -14,7 +14,7 @@ from __future__ import annotations
 import hashlib
 import uuid
 from collections.abc import Sequence
-from typing import get_args
+from typing import Any, Protocol, get_args
 
 from emulator.errors import BadRequest, NotFound
 from emulator.store.store import Store
@@ -22,8 +22,11 @@ from emulator.wire import (
     BillableMetricRecord,
     BillingConfigurationInput,
     BillingConfigurationRecord,
+    BillingProvider,
+    CustomerCreate,
     CustomerRecord,
     DeliveryMethod,
+    TaxProvider,
 )
 
 __all__ = [
@@ -36,7 +39,9 @@ __all__ = [
     "named_customer",
     "named_metric",
     "new_billing_configurations",
+    "refuse_unmodelled",
     "updated_config",
+    "with_configurations",
 ]
 
 NAME_LIMIT = 160  # longer customer names are cut, as Metronome does
@@ -96,7 +101,33 @@ def delivery_method_id(billing_provider: str, delivery_method: str) -> str:
     return str(uuid.UUID(bytes=digest[:16], version=4))
 
 
-def _delivery(item: BillingConfigurationInput, where: str) -> tuple[DeliveryMethod, str]:
+class _ConfigurationItem(Protocol):
+    """A new configuration as a request gives it (set, or customer create)."""
+
+    @property
+    def billing_provider(self) -> BillingProvider: ...
+    @property
+    def configuration(self) -> dict[str, Any]: ...
+    @property
+    def delivery_method(self) -> DeliveryMethod | None: ...
+    @property
+    def delivery_method_id(self) -> str | None: ...
+    @property
+    def tax_provider(self) -> TaxProvider | None: ...
+
+
+def refuse_unmodelled(body: CustomerCreate) -> None:
+    """`POST /v1/customers` fields the emulator does not model: a 400, never ignored."""
+    if body.billing_config is not None:
+        raise BadRequest(
+            "billing_config is not supported by the emulator: send "
+            "customer_billing_provider_configurations instead"
+        )
+    if body.customer_revenue_system_configurations is not None:
+        raise BadRequest("customer_revenue_system_configurations is not supported by the emulator")
+
+
+def _delivery(item: _ConfigurationItem, where: str) -> tuple[DeliveryMethod, str]:
     """(delivery_method, delivery_method_id) of a new configuration."""
     if item.delivery_method is not None:
         return item.delivery_method, item.delivery_method_id or delivery_method_id(
@@ -137,26 +168,35 @@ def new_billing_configurations(
         owner = changed.get(item.customer_id) or customer(
             store, item.customer_id, f"{where}.customer_id"
         )
+        changed[owner.id] = with_configurations(owner, [item], [where])
+        made.append((owner.id, changed[owner.id].billing_provider_configurations[-1]))
+    return list(changed.values()), made
+
+
+def with_configurations(
+    owner: CustomerRecord, items: Sequence[_ConfigurationItem], names: Sequence[str]
+) -> CustomerRecord:
+    """The customer with new billing provider configurations added, each checked (`names`: where
+    each item is in the request, for messages)."""
+    configurations = list(owner.billing_provider_configurations)
+    for item, where in zip(items, names, strict=True):
         if item.tax_provider is not None and item.billing_provider != "stripe":
             raise BadRequest(
                 f"{where}.tax_provider is only supported for the stripe billing provider"
             )
         method, method_id = _delivery(item, where)
-        existing = owner.billing_provider_configurations
-        record = BillingConfigurationRecord.model_construct(
-            id=_configuration_id(owner.id, {c.id for c in existing}),
-            billing_provider=item.billing_provider,
-            delivery_method=method,
-            delivery_method_id=method_id,
-            configuration=dict(item.configuration),
-            tax_provider=item.tax_provider,
-            archived_at=None,
+        configurations.append(
+            BillingConfigurationRecord.model_construct(
+                id=_configuration_id(owner.id, {c.id for c in configurations}),
+                billing_provider=item.billing_provider,
+                delivery_method=method,
+                delivery_method_id=method_id,
+                configuration=dict(item.configuration),
+                tax_provider=item.tax_provider,
+                archived_at=None,
+            )
         )
-        changed[owner.id] = owner.model_copy(
-            update={"billing_provider_configurations": [*existing, record]}
-        )
-        made.append((owner.id, record))
-    return list(changed.values()), made
+    return owner.model_copy(update={"billing_provider_configurations": configurations})
 
 
 def billing_configurations(

@@ -291,3 +291,44 @@ class TestRoundTrip:
             {"customer_id": ACME, "include_archived": True},
         )  # fmt: skip
         assert [c["archived_at"] for c in listed["data"]] == [NOW]
+
+
+class TestCreateWithConfigurations:
+    """`POST /v1/customers` takes billing provider configurations, under the same rules, and
+    refuses the billing fields the emulator does not model."""
+
+    async def test_made_with_the_customer(self, client: Client) -> None:
+        item = {"billing_provider": "netsuite", "delivery_method": "direct_to_billing_provider"}
+        body = {"name": "New", "customer_billing_provider_configurations": [item]}
+        status, made = await call(client, "POST", "/v1/customers", body)
+        assert status == 200
+        query = {"customer_id": made["data"]["id"]}
+        _, listed = await call(
+            client, "POST", "/v1/getCustomerBillingProviderConfigurations", query
+        )
+        assert [(c["billing_provider"], c["delivery_method"]) for c in listed["data"]] == [
+            ("netsuite", "direct_to_billing_provider")
+        ]
+
+    async def test_refusals_store_nothing(self, client: Client) -> None:
+        before = await state(client)
+        cases = [
+            ({"name": "x", "billing_config": {"billing_provider_type": "stripe"}},
+             "billing_config is not supported by the emulator: send "
+             "customer_billing_provider_configurations instead"),
+            ({"name": "x", "customer_revenue_system_configurations": []},
+             "customer_revenue_system_configurations is not supported by the emulator"),
+            ({"name": "x", "customer_billing_provider_configurations": [
+                {"billing_provider": "stripe"}]},
+             "customer_billing_provider_configurations[0]: delivery_method or "
+             "delivery_method_id is required"),
+        ]  # fmt: skip
+        for body, message in cases:
+            assert await call(client, "POST", "/v1/customers", body) == (400, {"message": message})
+        status, _ = await call(
+            client, "POST", "/v1/customers",
+            {"name": "x", "customer_billing_provider_configurations": [
+                {"billing_provider": "workday", "delivery_method": "aws_sqs"}]},
+        )  # fmt: skip
+        assert status == 400  # not a provider create takes
+        assert await state(client) == before
