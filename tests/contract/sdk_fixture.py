@@ -31,6 +31,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from emulator.store.customers import delivery_method_id
 from tests.contract.sdk_source import SDK_TEST_FILES, sdk_source
 from tests.helpers import ROOT
 
@@ -131,14 +132,12 @@ def _read(source: Path) -> _Ids:
             pair = (arguments.get("customer_id"), arguments.get("billable_metric_id"))
             if method == "list_with_groups" and _is_uuid(pair[0]) and _is_uuid(pair[1]):
                 values = ids.grouped.setdefault(pair, [])  # type: ignore[arg-type]
-                for filtered in (arguments.get("group_filters") or {}).items():
-                    values.extend(v for v in filtered[1] if v not in values)
+                for wanted_values in (arguments.get("group_filters") or {}).values():
+                    values.extend(v for v in wanted_values if v not in values)
     return ids
 
 
 def _configuration(configuration_id: str) -> dict[str, Any]:
-    from emulator.store.customers import delivery_method_id
-
     return {
         "id": configuration_id,
         "billing_provider": "stripe",
