@@ -7,7 +7,7 @@ from the same rows. To add an endpoint, write its handler and add its row here.
 
 from __future__ import annotations
 
-from emulator.api import billable_metrics, customers
+from emulator.api import billable_metrics, billing_configurations, customers
 from emulator.api.events import search_events
 from emulator.api.ingest import BATCH, ingest
 from emulator.api.usage import list_usage
@@ -31,6 +31,9 @@ from emulator.tenancy.faults import Fault
 from emulator.web.openapi import serve_openapi
 from emulator.web.routing import Route, header, query
 from emulator.wire.answers import (
+    ArchivedConfigurationsAnswer,
+    Configurations,
+    CreatedConfigurations,
     CreatedCustomer,
     CustomerAnswer,
     CustomerPage,
@@ -49,13 +52,19 @@ from emulator.wire.limits import (
 )
 from emulator.wire.models import (
     BillableMetricCreate,
+    BillingConfigurationsArchive,
+    BillingConfigurationsQuery,
+    BillingConfigurationsSet,
+    CustomerConfigUpdate,
     CustomerCreate,
+    CustomerName,
     EventSearch,
     FixtureDocument,
     GroupedUsagePage,
     GroupedUsageQuery,
     IdBody,
     IngestAliases,
+    MetricName,
     UsagePage,
     UsageQuery,
 )
@@ -88,7 +97,8 @@ ROUTES: tuple[Route, ...] = (
     Route("GET", "/v1/customers", customers.list_customers, "List customers", None, CustomerPage,
           parameters=(*_LIST, query("customer_ids", {"type": "string"}),
                       query("ingest_alias", {"type": "string"}),
-                      query("only_archived", {"type": "boolean"}))),
+                      query("only_archived", {"type": "boolean"}),
+                      query("salesforce_account_ids", {"type": "string"}))),
     Route("POST", "/v1/customers/archive", customers.archive_customer, "Archive a customer", IdBody,
           IdAnswer, (400, 401, 404, 409)),
     Route("GET", "/v1/customers/{customer_id:(?!archive$)[^/]+}", customers.get_customer,
@@ -98,6 +108,21 @@ ROUTES: tuple[Route, ...] = (
           (*_LIST, _ARCHIVED, query("on_current_plan", {"type": "boolean"}))),
     Route("POST", "/v1/customers/{customer_id}/setIngestAliases", customers.set_ingest_aliases,
           "Set a customer's ingest aliases", IngestAliases, None, (400, 401, 404, 409)),
+    Route("POST", "/v1/customers/{customer_id}/setName", customers.set_name,
+          "Set a customer's name", CustomerName, CreatedCustomer, (400, 401, 404, 409)),
+    Route("POST", "/v1/customers/{customer_id}/updateConfig", customers.update_config,
+          "Update a customer's config", CustomerConfigUpdate, None, (400, 401, 404, 409)),
+    # Billing provider configurations.
+    Route("POST", "/v1/setCustomerBillingProviderConfigurations",
+          billing_configurations.set_configurations, "Add billing provider configurations",
+          BillingConfigurationsSet, CreatedConfigurations, (400, 401, 404, 409)),
+    Route("POST", "/v1/getCustomerBillingProviderConfigurations",
+          billing_configurations.get_configurations,
+          "A customer's billing provider configurations", BillingConfigurationsQuery,
+          Configurations, (400, 401, 404, 409)),
+    Route("POST", "/v1/archiveCustomerBillingProviderConfigurations",
+          billing_configurations.archive_configurations, "Archive billing provider configurations",
+          BillingConfigurationsArchive, ArchivedConfigurationsAnswer, (400, 401, 404, 409)),
     # Billable metrics.
     Route("POST", "/v1/billable-metrics/create", billable_metrics.create_metric,
           "Create a billable metric", BillableMetricCreate, IdAnswer, _ALL),
@@ -109,6 +134,9 @@ ROUTES: tuple[Route, ...] = (
     Route("GET", "/v1/billable-metrics/{billable_metric_id:(?!(?:create|archive)$)[^/]+}",
           billable_metrics.get_metric,
           "Get a billable metric", None, MetricAnswer, _FOUND),
+    Route("PUT", "/v1/billable-metrics/{billable_metric_id:(?!(?:create|archive)$)[^/]+}",
+          billable_metrics.update_metric, "Rename a billable metric", MetricName, IdAnswer,
+          (400, 401, 404)),
     # The emulator's own surface.
     Route("GET", "/openapi.json", serve_openapi, "This document", None, {"type": "object"}, (),
           token=False),

@@ -235,11 +235,17 @@ def group_rows(document: dict[str, Any], query: dict[str, Any]) -> list[dict[str
     ]
     names = query.get("group_key")
     filters = query.get("group_filters") or {}
+    if query.get("group_by") is not None:  # the deprecated form: one name, optional values
+        names = [query["group_by"]["key"]]
+        if query["group_by"].get("values") is not None:
+            filters = {names[0]: query["group_by"]["values"]}
 
     def group_of(event: dict[str, Any]) -> tuple[str, ...] | None:
+        """The event's group: a value per name; () when it lacks one of them (the null group,
+        which no filter removes); None when a filter leaves it out."""
         props = event.get("properties") or {}
         if any(props.get(name) is None for name in names):
-            return None
+            return ()
         value = tuple(text_of(props[name]) for name in names)
         kept = all(not filters.get(n) or v in filters[n] for n, v in zip(names, value, strict=True))
         return value if kept else None
@@ -252,18 +258,23 @@ def group_rows(document: dict[str, Any], query: dict[str, Any]) -> list[dict[str
             rows.append({"starting_on": iso(lo), "ending_before": iso(hi), "value": value,
                          "group": None, "group_key": None, "group_value": None})  # fmt: skip
         return rows
+    # The null group () sorts first: the empty tuple is below every other.
     values = sorted(
-        {g for _, e in mine if start <= when(e["timestamp"]) < end and (g := group_of(e))}
+        {
+            g
+            for _, e in mine
+            if start <= when(e["timestamp"]) < end and (g := group_of(e)) is not None
+        }
     )
     for lo, hi in windows:
         inside = [(i, e) for i, e in mine if lo <= when(e["timestamp"]) < hi]
         for value in values:
             members = [(i, e) for i, e in inside if group_of(e) == value]
-            simple = len(names) == 1
+            simple = len(names) == 1 and value != ()
             rows.append({
                 "starting_on": iso(lo), "ending_before": iso(hi),
                 "value": plain(aggregate(metric, members)) if members else None,
-                "group": dict(zip(names, value, strict=True)),
+                "group": dict(zip(names, value, strict=True)) if value else None,
                 "group_key": names[0] if simple else None,
                 "group_value": value[0] if simple else None,
             })  # fmt: skip

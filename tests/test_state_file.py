@@ -76,6 +76,57 @@ class TestRestart:
         assert config == {"page_size": 3}
         assert clock == {"now": "2024-01-02T00:01:00Z", "frozen": True}
 
+    def test_changed_customers_and_metrics(self, tmp_path: Path) -> None:
+        """A renamed customer, a renamed metric, a customer config and billing configurations
+        (one archived) come back after a restart, in a tenant's layer over the shared base."""
+        path = tmp_path / "state.json"
+        args = ("--fixtures", str(SMALL), "--clock", CLOCK, "--state-file", str(path))
+        acme = "aaaaaaaa-0000-4000-8000-000000000001"
+        metric = "11111111-1111-4111-8111-111111111111"
+        headers = auth("a")
+        with emulator_process(*args) as url:
+            for method, route, body in [
+                ("POST", f"/v1/customers/{acme}/setName", {"name": "Acme renamed"}),
+                ("PUT", f"/v1/billable-metrics/{metric}", {"name": "Calls"}),
+                ("POST", f"/v1/customers/{acme}/updateConfig", {"salesforce_account_id": "sf"}),
+                ("POST", "/v1/setCustomerBillingProviderConfigurations", {"data": [
+                    {"billing_provider": "stripe", "customer_id": acme,
+                     "delivery_method": "direct_to_billing_provider"},
+                    {"billing_provider": "netsuite", "customer_id": acme,
+                     "delivery_method": "aws_sqs"},
+                ]}),
+            ]:  # fmt: skip
+                httpx.request(
+                    method, f"{url}{route}", json=body, headers=headers
+                ).raise_for_status()
+            query = {"customer_id": acme, "include_archived": True}
+            listed = httpx.post(
+                f"{url}/v1/getCustomerBillingProviderConfigurations", json=query, headers=headers
+            ).json()["data"]
+            httpx.post(
+                f"{url}/v1/archiveCustomerBillingProviderConfigurations",
+                json={"customer_id": acme,
+                      "customer_billing_provider_configuration_ids": [listed[0]["id"]]},
+                headers=headers,
+            ).raise_for_status()  # fmt: skip
+            before = httpx.get(f"{url}/_emulator/state", headers=headers).content
+        saved = json.loads(path.read_text())["tenants"][token_digest("a")]
+        assert saved["state"] is None  # the layer only
+        assert [c["name"] for c in saved["layer"]["customers"]] == ["Acme renamed"]
+        with emulator_process(*args) as url:
+            after = httpx.get(f"{url}/_emulator/state", headers=headers).content
+            customer = httpx.get(f"{url}/v1/customers/{acme}", headers=headers).json()["data"]
+            name = httpx.get(f"{url}/v1/billable-metrics/{metric}", headers=headers).json()
+            configurations = httpx.post(
+                f"{url}/v1/getCustomerBillingProviderConfigurations", json=query, headers=headers
+            ).json()["data"]
+        assert after == before
+        assert customer["name"] == "Acme renamed"
+        assert customer["customer_config"] == {"salesforce_account_id": "sf"}
+        assert name["data"]["name"] == "Calls"
+        assert [c["archived_at"] for c in configurations] == [CLOCK, None]
+        assert [c["billing_provider"] for c in configurations] == ["stripe", "netsuite"]
+
     def test_snapshot(self, tmp_path: Path) -> None:
         path = tmp_path / "nested" / "state.json"
         args = (*SCENARIO, "--state-file", str(path))

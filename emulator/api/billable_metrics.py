@@ -1,5 +1,5 @@
-"""Billable metrics: create (with Metronome's rules), list, get, archive. A metric counts only the
-events ingested while it is active: from its creation to its archiving."""
+"""Billable metrics: create (with Metronome's rules), list, get, rename, archive. A metric counts
+only the events ingested while it is active: from its creation to its archiving."""
 
 from __future__ import annotations
 
@@ -8,13 +8,21 @@ from typing import Any
 from aiohttp import web
 
 from emulator.api.listing import cursor_page, parse_uuid, query_flag
+from emulator.metering import customers as changes
 from emulator.metering.store import Store
 from emulator.web.jsonio import json_response, read_model
 from emulator.web.keys import TENANT
 from emulator.wire.errors import BadRequest, NotFound
-from emulator.wire.models import BillableMetricCreate, BillableMetricRecord, IdBody
+from emulator.wire.models import BillableMetricCreate, BillableMetricRecord, IdBody, MetricName
 
-__all__ = ["archive_metric", "create_metric", "get_metric", "list_metrics", "metric_detail"]
+__all__ = [
+    "archive_metric",
+    "create_metric",
+    "get_metric",
+    "list_metrics",
+    "metric_detail",
+    "update_metric",
+]
 
 
 def metric_detail(metric: BillableMetricRecord) -> dict[str, Any]:
@@ -91,3 +99,13 @@ async def archive_metric(request: web.Request) -> web.Response:
     _metric(tenant.store, body.id, "id")
     tenant.writable().archive_metric(body.id, tenant.clock.now())
     return json_response({"data": {"id": body.id}})
+
+
+async def update_metric(request: web.Request) -> web.Response:
+    """Only the name changes (SDK 4.11.1 and later)."""
+    tenant = request[TENANT]
+    metric_id = parse_uuid(request.match_info["billable_metric_id"], "billable_metric_id")
+    body = await read_model(request, MetricName)
+    metric = changes.named_metric(tenant.store, metric_id, body.name)
+    tenant.writable().replace_metric(metric)
+    return json_response({"data": {"id": metric.id}})

@@ -1,5 +1,5 @@
-"""Customers: `POST /v1/customers`, `GET /v1/customers[/{id}]`, archive, billable metrics and
-ingest aliases. Shapes as the SDK's `Customer` and `CustomerDetail`."""
+"""Customers: `POST /v1/customers`, `GET /v1/customers[/{id}]`, archive, billable metrics, ingest
+aliases, name and config. Shapes as the SDK's `Customer` and `CustomerDetail`."""
 
 from __future__ import annotations
 
@@ -9,22 +9,32 @@ from aiohttp import web
 
 from emulator.api.billable_metrics import metric_detail
 from emulator.api.listing import cursor_page, parse_uuid, query_flag, query_list
+from emulator.metering import customers as changes
 from emulator.metering.store import Store
 from emulator.web.jsonio import json_response, read_model
 from emulator.web.keys import TENANT
 from emulator.wire.errors import Conflict, NotFound
-from emulator.wire.models import CustomerCreate, CustomerRecord, IdBody, IngestAliases
+from emulator.wire.models import (
+    CustomerConfigUpdate,
+    CustomerCreate,
+    CustomerName,
+    CustomerRecord,
+    IdBody,
+    IngestAliases,
+)
 
 __all__ = [
     "archive_customer",
     "create_customer",
     "customer_metrics",
+    "detail",
     "get_customer",
     "list_customers",
     "set_ingest_aliases",
+    "set_name",
+    "summary",
+    "update_config",
 ]
-
-_NAME_LIMIT = 160  # longer names are cut, as Metronome does
 
 
 def summary(customer: CustomerRecord) -> dict[str, Any]:
@@ -40,7 +50,8 @@ def summary(customer: CustomerRecord) -> dict[str, Any]:
 
 def detail(customer: CustomerRecord) -> dict[str, Any]:
     """The SDK's `CustomerDetail`."""
-    return {**customer.model_dump(mode="json"), "customer_config": {"salesforce_account_id": None}}
+    config = {"salesforce_account_id": customer.salesforce_account_id}
+    return {**customer.api_fields(), "customer_config": config}
 
 
 def _check_aliases(store: Store, aliases: list[str], customer_id: str | None) -> None:
@@ -60,17 +71,17 @@ def _customer(store: Store, text: str, where: str = "customer_id") -> CustomerRe
 
 async def create_customer(request: web.Request) -> web.Response:
     body = await read_model(request, CustomerCreate)
+    changes.refuse_unmodelled(body)
     tenant = request[TENANT]
     aliases = list(body.ingest_aliases)
     if body.external_id is not None and body.external_id not in aliases:
         aliases.append(body.external_id)  # the deprecated external_id is an alias too
     _check_aliases(tenant.store, aliases, None)
-    store = tenant.writable()
     now = tenant.clock.now()
-    customer_id = store.new_id("customer")
+    customer_id = tenant.store.new_id("customer")
     customer = CustomerRecord.model_construct(
         id=customer_id,
-        name=body.name[:_NAME_LIMIT],
+        name=body.name[: changes.NAME_LIMIT],
         ingest_aliases=aliases,
         external_id=body.external_id or (aliases[0] if aliases else customer_id),
         custom_fields=dict(body.custom_fields),
@@ -78,7 +89,11 @@ async def create_customer(request: web.Request) -> web.Response:
         updated_at=now,
         archived_at=None,
     )
-    store.add_customer(customer)
+    items = body.customer_billing_provider_configurations
+    if items:
+        names = [f"customer_billing_provider_configurations[{i}]" for i in range(len(items))]
+        customer = changes.with_configurations(customer, items, names)
+    tenant.writable().add_customer(customer)
     return json_response({"data": summary(customer)})
 
 
@@ -89,14 +104,16 @@ async def list_customers(request: web.Request) -> web.Response:
     if ids is not None:
         ids = [parse_uuid(text, "customer_ids") for text in ids]
     alias = request.query.get("ingest_alias") or None
+    salesforce = query_list(request, "salesforce_account_ids")
     items = [
         (seq, customer)
         for seq, customer in enumerate(store.customers.values())
         if (customer.archived_at is not None) == only_archived
         and (ids is None or customer.id in ids)
         and (alias is None or alias in customer.ingest_aliases)
+        and (salesforce is None or customer.salesforce_account_id in salesforce)
     ]
-    filters = [only_archived, ids, alias]
+    filters = [only_archived, ids, alias, salesforce]
     return json_response(cursor_page(request, items, detail, filters))
 
 
@@ -135,4 +152,28 @@ async def set_ingest_aliases(request: web.Request) -> web.Response:
     body = await read_model(request, IngestAliases)
     _check_aliases(tenant.store, body.ingest_aliases, customer.id)
     tenant.writable().set_ingest_aliases(customer.id, list(body.ingest_aliases), tenant.clock.now())
+    return web.Response(status=200)
+
+
+async def set_name(request: web.Request) -> web.Response:
+    tenant = request[TENANT]
+    customer_id = parse_uuid(request.match_info["customer_id"], "customer_id")
+    body = await read_model(request, CustomerName)
+    customer = changes.named_customer(tenant.store, customer_id, body.name, tenant.clock.now())
+    tenant.writable().replace_customer(customer)
+    return json_response({"data": summary(customer)})
+
+
+async def update_config(request: web.Request) -> web.Response:
+    tenant = request[TENANT]
+    customer_id = parse_uuid(request.match_info["customer_id"], "customer_id")
+    body = await read_model(request, CustomerConfigUpdate)
+    customer = changes.updated_config(
+        tenant.store,
+        customer_id,
+        body.salesforce_account_id,
+        body.leave_stripe_invoices_in_draft,
+        tenant.clock.now(),
+    )
+    tenant.writable().replace_customer(customer)
     return web.Response(status=200)

@@ -14,7 +14,7 @@ from aiohttp import web
 from emulator.api.listing import query_limit
 from emulator.metering.matching import Matcher
 from emulator.metering.usage import GroupPosition, MetricScope, group_rows
-from emulator.metering.values import GroupKey, GroupValue
+from emulator.metering.values import NO_GROUP, GroupKey, GroupValue
 from emulator.metering.windows import Windows
 from emulator.web.jsonio import json_response, read_model
 from emulator.web.keys import TENANT
@@ -25,6 +25,7 @@ from emulator.wire.pagination import (
     INDEX,
     NULL,
     TEXT,
+    CursorItem,
     decode_cursor,
     encode_cursor,
     fingerprint,
@@ -57,12 +58,13 @@ async def list_with_groups(request: web.Request) -> web.Response:
     limit = query_limit(request)
     query_fingerprint = fingerprint(query.model_dump(mode="json"))
     position = _position(request.query.get("next_page") or None, query_fingerprint, key)
-    scope = MetricScope(matcher, key, None, value_limit=None)
+    scope = MetricScope(matcher, key, None, value_limit=None, null_group=True)
     rows, following = group_rows(store, query.customer_id, scope, windows, keep, position, limit)
     next_page = None
     if following is not None:
         value = following[1]
-        encoded = list(value) if isinstance(value, tuple) else value
+        # The null group as null; a compound value as a list.
+        encoded = None if value == NO_GROUP else list(value) if isinstance(value, tuple) else value
         next_page = encode_cursor([following[0], encoded], query_fingerprint)
     return json_response({"data": [_row(key, *row) for row in rows], "next_page": next_page})
 
@@ -111,15 +113,26 @@ def _position(
     if cursor is None:
         return None
     group = NULL if key is None else TEXT if isinstance(key, str) else texts(len(key))
+    if key is not None:  # or null: the null group
+        group = _or_null(group)
     window, value = decode_cursor(cursor, query_fingerprint, (INDEX, group))
+    if value is None:
+        return int(window), None if key is None else NO_GROUP
     return int(window), tuple(value) if isinstance(value, list) else value
+
+
+def _or_null(check: CursorItem) -> CursorItem:
+    return lambda item: item is None or check(item)
 
 
 def _row(
     key: GroupKey | None, start: str, end: str, value: Any, group: GroupValue | None
 ) -> dict[str, Any]:
     row: dict[str, Any] = {"starting_on": start, "ending_before": end, "value": value}
-    if key is None or group is None:
+    # No key asked for, or the null group (events lacking the key): the docs' example row
+    # `"group_key": null, "group_value": null`; `group` is null too (the SDK types its values
+    # as strings).
+    if key is None or group is None or group == NO_GROUP:
         row.update(group=None, group_key=None, group_value=None)
     elif isinstance(key, str):
         assert isinstance(group, str)

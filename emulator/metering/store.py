@@ -36,7 +36,7 @@ from emulator.metering.events import Event, EventLike, EventLog
 from emulator.metering.layers import Layered
 from emulator.metering.matching import NO_MATCH, Matcher
 from emulator.metering.rollups import Rollup
-from emulator.metering.values import GroupKey, GroupValue, group_value
+from emulator.metering.values import NO_GROUP, GroupKey, GroupValue, group_value
 from emulator.wire.errors import BadRequest
 from emulator.wire.models import BillableMetricRecord, CustomerRecord
 from emulator.wire.timestamps import US_PER_DAY, US_PER_HOUR, format_rfc3339
@@ -119,7 +119,7 @@ class DocumentSource:
 
     def head(self) -> dict[str, Any]:
         return {
-            "customers": [customer.model_dump(mode="json") for customer in self._customers],
+            "customers": [customer.document() for customer in self._customers],
             "billable_metrics": [_metric_record(m, self._total) for m in self._matchers],
         }
 
@@ -265,6 +265,16 @@ class Store:
             customer.model_copy(update={"ingest_aliases": aliases, "updated_at": at})
         )
 
+    def replace_customer(self, customer: CustomerRecord) -> None:
+        """Write a changed customer (its name, config or billing configurations; the caller
+        checked the change: `emulator/metering/customers.py`)."""
+        self._put_customer(customer)
+
+    def replace_metric(self, metric: BillableMetricRecord) -> None:
+        """Write a metric whose name changed: it counts the same events as before."""
+        matcher = self.matchers[metric.id]
+        self._put_metric(metric, matcher.first, matcher.until)
+
     def archive_customer(self, customer_id: str, at: int) -> None:
         customer = self.customers[customer_id]
         if customer.archived_at is None:
@@ -401,9 +411,10 @@ class Store:
             rollup = self.series[customer_id, metric_id] = Rollup()
         rollup.add(aggregation, hour, value, ts, seq)
         for key in matcher.group_keys:
+            # Lacking the key: kept under NO_GROUP, the null group row of `/v1/usage/groups`.
             found = group_value(properties, key)
-            if found is None:  # lacking the key: counts in `value`, in no group
-                continue
+            if found is None:
+                found = NO_GROUP
             groups = self.group_series.setdefault((customer_id, metric_id, key), {})
             rollup = groups.get(found)
             if rollup is None:

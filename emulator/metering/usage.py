@@ -16,7 +16,7 @@ from typing import Any
 from emulator.metering.matching import Matcher
 from emulator.metering.rollups import Rollup
 from emulator.metering.store import Store
-from emulator.metering.values import GroupKey, GroupValue
+from emulator.metering.values import NO_GROUP, GroupKey, GroupValue
 from emulator.metering.windows import Windows
 from emulator.wire.errors import BadRequest
 from emulator.wire.limits import GROUP_VALUES, MAX_PAGE_NUMBERS
@@ -44,6 +44,9 @@ class MetricScope:
     group_key: GroupKey | None = None
     group_values: tuple[GroupValue, ...] | None = None  # None: every value seen in the range
     value_limit: int | None = GROUP_VALUES  # of the values seen, the first this many
+    # Whether events lacking the key make a group of their own (NO_GROUP, first): the null group
+    # row of `/v1/usage/groups`. `/v1/usage`'s `groups` map has string keys only.
+    null_group: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -171,13 +174,15 @@ def group_rows(
     (values sorted), or per window alone without a group key; from `position`, up to `limit`.
     Rows are (start, end, value, group value); the numbers are `/v1/usage`'s, row for row."""
     reader = _RowReader(store, scope, store.sender_keys(customer_id), windows)
-    values: list[Any] = [None]  # sorted group values (all str, or all tuples), or no group
+    values: list[Any] = [None]  # NO_GROUP if seen, then sorted group values; or no group
     if scope.group_key is not None:
-        values = [value for value in reader.group_values if keep(value)]
+        values = [v for v in reader.group_values if v == NO_GROUP or keep(v)]
+    first = 1 if values and values[0] == NO_GROUP else 0  # where the sorted values start
     wi, vi = 0, 0
     if position is not None:
         wi = position[0]
-        vi = 0 if position[1] is None else bisect_left(values, position[1])
+        if position[1] is not None and position[1] != NO_GROUP:
+            vi = first + bisect_left(values[first:], position[1])
     rows: list[tuple[str, str, Any, GroupValue | None]] = []
     while wi < len(windows) and values:
         lo, hi = windows.bounds(wi)
@@ -244,14 +249,18 @@ class _RowReader:
         return json_number(self.matcher.aggregation.fold(cells)) if cells else None
 
     def _values_seen(self) -> list[GroupValue]:
-        """Group values with a matching event anywhere in the query range, sorted."""
+        """Group values with a matching event anywhere in the query range, sorted; NO_GROUP
+        first when the scope asks for it and an event in the range lacks the key."""
         h_from, h_to = self.windows.start // US_PER_HOUR, self.windows.end // US_PER_HOUR
         seen: set[GroupValue] = set()
         for groups in self.groups:
             for value, rollup in groups.items():
                 if value not in seen and rollup.cells(h_from, h_to):
                     seen.add(value)
-        return sorted(seen)  # all str, or all tuples of str: never compared across
+        missing = NO_GROUP in seen
+        seen.discard(NO_GROUP)
+        ordered: list[GroupValue] = sorted(seen)  # all str, or all tuples of str
+        return [NO_GROUP, *ordered] if missing and self.scope.null_group else ordered
 
 
 def _gather(rollups: list[Rollup], h_from: int, h_to: int) -> list[Any]:

@@ -9,12 +9,16 @@ import re
 
 import orjson
 
-__all__ = ["GroupKey", "GroupValue", "as_number", "group_value", "string_form"]
+__all__ = ["NO_GROUP", "GroupKey", "GroupValue", "as_number", "group_value", "string_form"]
 
 # A group key: one property name, or a compound key's names in the metric's order. Its values:
 # the string form of the property, or a tuple of them.
 GroupKey = str | tuple[str, ...]
 GroupValue = str | tuple[str, ...]
+# The group value the store keeps events under when they lack (any of) the key's properties: no
+# real value is an empty tuple. `/v1/usage` leaves them out of `groups`; `/v1/usage/groups` shows
+# them as the row with a null group.
+NO_GROUP: tuple[()] = ()
 
 # A decimal number written as a string, such as "648", "-1.5" or "2e3".
 _DECIMAL = re.compile(r"[+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?")
@@ -65,7 +69,7 @@ def as_number(value: object) -> int | float | None:
 
 def group_value(properties: dict[str, object], key: GroupKey) -> GroupValue | None:
     """An event's value for a group key; None when it lacks any of the key's properties (it then
-    counts in the metric's value but in no group)."""
+    counts in the metric's value and in the null group only)."""
     if isinstance(key, str):
         raw = properties.get(key)
         return None if raw is None else string_form(raw)

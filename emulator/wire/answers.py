@@ -13,6 +13,12 @@ from pydantic import BaseModel
 from emulator.wire.models import BillableMetricRecord, CustomerRecord
 
 __all__ = [
+    "ArchivedConfigurations",
+    "ArchivedConfigurationsAnswer",
+    "Configuration",
+    "Configurations",
+    "CreatedConfiguration",
+    "CreatedConfigurations",
     "CreatedCustomer",
     "CustomerAnswer",
     "CustomerConfig",
@@ -84,6 +90,43 @@ class MetricAnswer(BaseModel):
 class MetricPage(BaseModel):
     data: list[BillableMetricRecord]
     next_page: str | None
+
+
+class CreatedConfiguration(BaseModel):
+    id: str
+    billing_provider: str
+    configuration: dict[str, Any]
+    customer_id: str
+    delivery_method_id: str
+    tax_provider: str | None
+
+
+class CreatedConfigurations(BaseModel):
+    data: list[CreatedConfiguration]
+
+
+class Configuration(BaseModel):
+    id: str
+    archived_at: str | None
+    billing_provider: str
+    configuration: dict[str, Any]
+    customer_id: str
+    delivery_method: str
+    delivery_method_configuration: dict[str, Any]
+    delivery_method_id: str
+
+
+class Configurations(BaseModel):
+    data: list[Configuration]
+
+
+class ArchivedConfigurations(BaseModel):
+    customer_billing_provider_configuration_ids: list[str]
+    customer_id: str
+
+
+class ArchivedConfigurationsAnswer(BaseModel):
+    data: ArchivedConfigurations
 
 
 class MatchedCustomer(BaseModel):

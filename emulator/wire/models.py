@@ -32,8 +32,17 @@ __all__ = [
     "BillableMetricCreate",
     "BillableMetricRecord",
     "BillableMetricSelector",
+    "BillingConfigurationInput",
+    "BillingConfigurationRecord",
+    "BillingConfigurationsArchive",
+    "BillingConfigurationsQuery",
+    "BillingConfigurationsSet",
+    "BillingProvider",
+    "CustomerConfigUpdate",
     "CustomerCreate",
+    "CustomerName",
     "CustomerRecord",
+    "DeliveryMethod",
     "ErrorBody",
     "EventDocument",
     "EventRecord",
@@ -48,8 +57,11 @@ __all__ = [
     "IngestAliasList",
     "IngestAliases",
     "MetricDocument",
+    "MetricName",
+    "NewBillingConfiguration",
     "NonEmptyStr",
     "PropertyFilter",
+    "TaxProvider",
     "Timestamp",
     "UsagePage",
     "UsageQuery",
@@ -204,6 +216,42 @@ class ErrorBody(BaseModel):
 DEFAULT_CREATED_AT = "2020-01-01T00:00:00Z"
 
 
+BillingProvider = Literal[
+    "aws_marketplace",
+    "stripe",
+    "netsuite",
+    "custom",
+    "azure_marketplace",
+    "quickbooks_online",
+    "workday",
+    "gcp_marketplace",
+    "metronome",
+]
+DeliveryMethod = Literal["direct_to_billing_provider", "aws_sqs", "tackle", "aws_sns"]
+TaxProvider = Literal["anrok", "avalara", "stripe"]
+
+
+class BillingConfigurationRecord(WireModel):
+    """A customer's billing provider configuration, as the state document holds it."""
+
+    id: Uuid
+    billing_provider: BillingProvider
+    delivery_method: DeliveryMethod
+    delivery_method_id: NonEmptyStr
+    configuration: dict[str, Any] = {}
+    tax_provider: TaxProvider | None = None
+    archived_at: Timestamp | None = None
+
+
+# Customer fields a document writes only when they hold something: documents made before they
+# existed export byte for byte as they did.
+CUSTOMER_OPTIONAL_FIELDS = (
+    "salesforce_account_id",
+    "leave_stripe_invoices_in_draft",
+    "billing_provider_configurations",
+)
+
+
 class CustomerRecord(WireModel):
     id: Uuid
     name: NonEmptyStr
@@ -213,6 +261,10 @@ class CustomerRecord(WireModel):
     created_at: Timestamp = parse_rfc3339(DEFAULT_CREATED_AT)
     updated_at: Timestamp | None = None
     archived_at: Timestamp | None = None
+    # Set by `updateConfig`; the API shows the first as `customer_config.salesforce_account_id`.
+    salesforce_account_id: str | None = None
+    leave_stripe_invoices_in_draft: bool | None = None
+    billing_provider_configurations: list[BillingConfigurationRecord] = []
 
     @model_validator(mode="after")
     def _defaults(self) -> CustomerRecord:
@@ -221,7 +273,22 @@ class CustomerRecord(WireModel):
             object.__setattr__(self, "external_id", self.id)
         if self.updated_at is None:
             object.__setattr__(self, "updated_at", self.created_at)
+        ids = [configuration.id for configuration in self.billing_provider_configurations]
+        if len(set(ids)) != len(ids):
+            raise ValueError("billing_provider_configurations must not repeat an id")
         return self
+
+    def document(self) -> dict[str, Any]:
+        """The customer as a fixture document holds it: the optional fields only when set."""
+        record = self.model_dump(mode="json")
+        for name in CUSTOMER_OPTIONAL_FIELDS:
+            if not record[name] and record[name] is not False:
+                del record[name]
+        return record
+
+    def api_fields(self) -> dict[str, Any]:
+        """The fields of the SDK's `CustomerDetail` the record holds as they are."""
+        return self.model_dump(mode="json", exclude=set(CUSTOMER_OPTIONAL_FIELDS))
 
 
 class EventTypeFilter(WireModel):
@@ -293,15 +360,78 @@ class EventDocument(EventRecord):
 # --- customers and billable metrics, as the API creates them -----------------------------------
 
 
+class NewBillingConfiguration(WireModel):
+    """One of `customer_billing_provider_configurations` of `POST /v1/customers`."""
+
+    billing_provider: Literal["aws_marketplace", "azure_marketplace", "gcp_marketplace", "stripe",
+                              "netsuite"]  # fmt: skip
+    configuration: dict[str, Any] = {}
+    delivery_method: DeliveryMethod | None = None
+    delivery_method_id: NonEmptyStr | None = None
+    tax_provider: TaxProvider | None = None
+
+
 class CustomerCreate(WireModel):
     name: NonEmptyStr
     ingest_aliases: IngestAliasList = []
     external_id: NonEmptyStr | None = None  # deprecated: one more ingest alias
     custom_fields: dict[str, str] = {}
+    customer_billing_provider_configurations: list[NewBillingConfiguration] = []
+    # Not modelled: refused with a 400 when given (`emulator/metering/customers.py`).
+    billing_config: dict[str, Any] | None = None
+    customer_revenue_system_configurations: list[Any] | None = None
 
 
 class IngestAliases(WireModel):
     ingest_aliases: IngestAliasList
+
+
+class CustomerName(WireModel):
+    """`POST /v1/customers/{id}/setName`."""
+
+    name: NonEmptyStr
+
+
+class CustomerConfigUpdate(WireModel):
+    """`POST /v1/customers/{id}/updateConfig`: a field left out (or null) stays as it is."""
+
+    leave_stripe_invoices_in_draft: bool | None = None
+    salesforce_account_id: NonEmptyStr | None = None
+
+
+class BillingConfigurationInput(WireModel):
+    """One item of `POST /v1/setCustomerBillingProviderConfigurations`."""
+
+    billing_provider: BillingProvider
+    customer_id: Uuid
+    configuration: dict[str, Any] = {}
+    delivery_method: DeliveryMethod | None = None
+    delivery_method_id: NonEmptyStr | None = None
+    tax_provider: TaxProvider | None = None
+
+
+class BillingConfigurationsSet(WireModel):
+    data: Annotated[list[BillingConfigurationInput], Field(min_length=1)]
+
+
+class BillingConfigurationsQuery(WireModel):
+    """`POST /v1/getCustomerBillingProviderConfigurations`."""
+
+    customer_id: Uuid
+    include_archived: bool | None = None
+
+
+class BillingConfigurationsArchive(WireModel):
+    """`POST /v1/archiveCustomerBillingProviderConfigurations`."""
+
+    customer_id: Uuid
+    customer_billing_provider_configuration_ids: Annotated[list[Uuid], Field(min_length=1)]
+
+
+class MetricName(WireModel):
+    """`PUT /v1/billable-metrics/{id}`: only the name can change."""
+
+    name: NonEmptyStr
 
 
 class IdBody(WireModel):

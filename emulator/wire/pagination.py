@@ -27,6 +27,7 @@ __all__ = [
     "NULL",
     "PAGE_SIZE_HEADER",
     "TEXT",
+    "CursorItem",
     "CursorShape",
     "decode_cursor",
     "encode_cursor",

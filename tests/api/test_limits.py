@@ -374,7 +374,7 @@ class TestCursorShapes:
         ("group_key", "position"),
         [
             (["region"], [0, ["us"]]),
-            (["region"], [0, None]),
+            (["region"], [0, [None]]),  # null alone is the null group; a list is not
             (["region"], [-1, "us"]),
             (["region"], [True, "us"]),
             (["region"], [0, 5]),

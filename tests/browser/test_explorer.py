@@ -159,6 +159,17 @@ class TestWhatItShows:
             archived = metric["archived_at"]
             expect(row.locator("td.archived")).to_have_text(f"yes{archived}" if archived else "no")
 
+    def test_renamed_customer_and_metric(self, page: Page, tenant: EmulatorHandle) -> None:
+        """setName and PUT /v1/billable-metrics/{id} show in the explorer like everywhere."""
+        customer, metric = customers(tenant)[0], metrics(tenant)[0]
+        tenant.request("POST", f"/v1/customers/{customer['id']}/setName", {"name": "Renamed Co"})
+        tenant.request("PUT", f"/v1/billable-metrics/{metric['id']}", {"name": "Renamed metric"})
+        open_explorer(page, tenant)
+        row = page.locator(f"#customers-table tr[data-id='{customer['id']}']")
+        expect(row.locator(".name")).to_have_text("Renamed Co")
+        row = page.locator(f"#metrics-table tr[data-id='{metric['id']}']")
+        expect(row.locator(".name")).to_have_text("Renamed metric")
+
     def test_default_chart_is_the_seeded_days(self, page: Page, tenant: EmulatorHandle) -> None:
         """Opened on the seeded default, it draws the first active metric by day over the days
         of the data for the active customers, with /v1/usage's numbers."""
