@@ -61,7 +61,7 @@ import orjson
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from abuse import gzip_bomb
-from servers import machine
+from results import machine
 
 BENCH = Path(__file__).resolve().parent
 MiB = 2**20

@@ -4,6 +4,7 @@ straight from a store."""
 from __future__ import annotations
 
 import importlib.util
+import sys
 from pathlib import Path
 from types import ModuleType
 from typing import Any
@@ -27,7 +28,10 @@ OLD_API_CALLS = "66666666-6666-4666-8666-666666666666"
 
 
 def bench_module(name: str) -> ModuleType:
-    """bench/NAME.py, loaded by path: bench/ holds scripts, not a package."""
+    """bench/NAME.py, loaded by path: bench/ holds scripts, not a package. bench/ goes on the
+    import path, as when a script runs, for the modules it imports by name (bench/results.py)."""
+    if str(ROOT / "bench") not in sys.path:
+        sys.path.append(str(ROOT / "bench"))
     spec = importlib.util.spec_from_file_location(f"bench_{name}", ROOT / "bench" / f"{name}.py")
     assert spec is not None
     assert spec.loader is not None

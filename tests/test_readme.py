@@ -86,7 +86,9 @@ def test_readme_shows_the_latest_bench_results() -> None:
     section = README.split("<!-- bench:start -->\n", 1)[1].split("<!-- bench:end -->", 1)[0]
     report = bench_module("report")
     results = json.loads((ROOT / "bench" / "results" / "run.json").read_text())
-    assert section == (ROOT / "bench" / "results" / "run.md").read_text() == report.markdown(results)
+    assert (
+        section == (ROOT / "bench" / "results" / "run.md").read_text() == report.markdown(results)
+    )
     # Whether each target was met is the measurement's to say, on the machine it ran on: the
     # table says "no" where it was not, and a test run never depends on the machine's speed.
     assert all(isinstance(target["met"], bool) for target in results["targets"])
