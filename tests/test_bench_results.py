@@ -81,3 +81,9 @@ def test_update_docs_without_its_markers_changes_nothing(tmp_path: Path) -> None
     with pytest.raises(SystemExit, match="/bench:soak"):
         results.update_docs("soak", "new\n", docs)
     assert docs.read_text() == text
+
+
+def test_no_benchmark_writes_the_readme() -> None:
+    """The README writers are gone: no bench script names the README."""
+    for script in sorted((ROOT / "bench").glob("*.py")):
+        assert "README" not in script.read_text(), script.name
