@@ -95,6 +95,9 @@ def test_readme_shows_the_latest_bench_results() -> None:
     assert (ROOT / "bench" / "results" / "latency.svg").read_text() == report.svg(results["stores"])
     soak = README.split("<!-- soak:start -->\n", 1)[1].split("<!-- soak:end -->", 1)[0]
     assert soak == (ROOT / "bench" / "results" / "soak.md").read_text()
+    # The tenants section shows the opening of bench/results/tenants.md: its header and targets.
+    tenants = (ROOT / "bench" / "results" / "tenants.md").read_text()
+    assert tenants.split("\n\nA tenant's first", 1)[0] + "\n" in README
 
 
 def test_world_example_runs_and_prints_what_the_readme_says() -> None:
