@@ -1,27 +1,35 @@
 """Hostile-but-plausible requests against a real emulator process: `python bench/abuse.py`.
 
-Starts `python -m emulator --port 0`, then sends
+Starts `python -m emulator` (an `EmulatorProcess`), then sends
 - a gzip bomb: 1.04 MB of gzip (under the route's 1 MiB limit, so only inflating it can tell)
   that inflates to 1000 MiB (1.05 GB) of zeros, to POST /v1/ingest;
 - a request that declares a 1 GiB body (Content-Length) and sends none of it;
 and prints, for each, the status, the message, the seconds until the answer, and how the
 process's memory moved: VmRSS before and after, and the peak (VmHWM) against the RSS before.
+Writes them to bench/results/abuse.json and bench/results/abuse.md; with `--update-docs`, puts the
+table between the `bench:abuse` markers of docs/speed.md too.
 """
 
 from __future__ import annotations
 
+import argparse
 import http.client
 import json
-import re
 import struct
-import subprocess
 import sys
 import time
 import zlib
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
-MiB = 2**20
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+import results as results_files
+
+from emulator.testing import EmulatorProcess
+from emulator.wire.limits import MiB
+
 HEADERS = {"Authorization": "Bearer abuse", "Content-Type": "application/json"}
 
 
@@ -54,24 +62,6 @@ def memory_kb(pid: int) -> dict[str, int]:
     return found
 
 
-def start() -> tuple[subprocess.Popen[str], str]:
-    """The emulator process and the URL from its start-up line."""
-    process = subprocess.Popen(
-        [sys.executable, "-m", "emulator", "--port", "0"],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
-    )
-    assert process.stdout is not None
-    while True:
-        line = process.stdout.readline()
-        if not line:
-            raise SystemExit("abuse: the emulator did not start")
-        match = re.search(r"listening on http://([^:]+):(\d+)", line)
-        if match:
-            return process, f"{match.group(1)}:{match.group(2)}"
-
-
 def send(address: str, path: str, headers: dict[str, str], body: bytes | None) -> tuple[int, str]:
     """One request on a fresh connection; the status and the message of the answer."""
     host, port = address.split(":")
@@ -88,7 +78,9 @@ def send(address: str, path: str, headers: dict[str, str], body: bytes | None) -
     return response.status, str(json.loads(answer)["message"])
 
 
-def measure(pid: int, address: str, what: str, headers: dict[str, str], body: bytes | None) -> None:
+def measure(
+    pid: int, address: str, what: str, headers: dict[str, str], body: bytes | None
+) -> dict[str, Any]:
     before = memory_kb(pid)
     started = time.perf_counter()
     status, message = send(address, "/v1/ingest", {**HEADERS, **headers}, body)
@@ -105,29 +97,63 @@ def measure(pid: int, address: str, what: str, headers: dict[str, str], body: by
         f"  VmHWM      {after['VmHWM'] / 1024:.1f} MiB "
         f"(peak {(after['VmHWM'] - before['VmRSS']) / 1024:+.1f} MiB over the RSS before)"
     )
+    return {
+        "what": what,
+        "status": status,
+        "message": message,
+        "seconds": round(elapsed, 3),
+        "rss_before_mib": round(before["VmRSS"] / 1024, 1),
+        "rss_after_mib": round(after["VmRSS"] / 1024, 1),
+        "peak_over_before_mib": round((after["VmHWM"] - before["VmRSS"]) / 1024, 1),
+    }
+
+
+def markdown(record: dict[str, Any]) -> str:
+    lines = [
+        f"{results_files.measured(record)}.",
+        "",
+        "| request | answer | seconds | RSS before -> after (MiB) | peak over the RSS before |",
+        "|---|---|---:|---|---:|",
+    ]
+    for run in record["requests"]:
+        lines.append(
+            f"| {run['what']} | {run['status']} {run['message']} | {run['seconds']:.3f} "
+            f"| {run['rss_before_mib']:.1f} -> {run['rss_after_mib']:.1f} "
+            f"| {run['peak_over_before_mib']:+.1f} MiB |"
+        )
+    return "\n".join(lines) + "\n"
 
 
 def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument(
+        "--update-docs", action="store_true", help="put the table in docs/speed.md too"
+    )
+    args = parser.parse_args()
+    record: dict[str, Any] = results_files.stamp()
     bomb = b"".join(gzip_bomb(1000))
-    process, address = start()
-    try:
-        measure(
-            process.pid,
-            address,
-            f"gzip bomb: {len(bomb):,} bytes of gzip, {1000 * MiB:,} inflated",
-            {"Content-Encoding": "gzip", "Content-Length": str(len(bomb))},
-            bomb,
-        )
-        measure(
-            process.pid,
-            address,
-            "a declared 1 GiB body, none of it sent",
-            {"Content-Length": str(1024 * MiB)},
-            None,
-        )
-    finally:
-        process.terminate()
-        process.wait(timeout=10)
+    with EmulatorProcess("abuse") as emulator:
+        address = emulator.url.removeprefix("http://")
+        record["requests"] = [
+            measure(
+                emulator.pid,
+                address,
+                f"gzip bomb: {len(bomb):,} bytes of gzip, {1000 * MiB:,} inflated",
+                {"Content-Encoding": "gzip", "Content-Length": str(len(bomb))},
+                bomb,
+            ),
+            measure(
+                emulator.pid,
+                address,
+                "a declared 1 GiB body, none of it sent",
+                {"Content-Length": str(1024 * MiB)},
+                None,
+            ),
+        ]
+    text = markdown(record)
+    results_files.write("abuse", record, text)
+    if args.update_docs:
+        results_files.update_docs("abuse", text)
 
 
 if __name__ == "__main__":

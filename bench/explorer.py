@@ -4,7 +4,7 @@
     python bench/explorer.py --events 1000000 --customers 20 --days 30
 
 Opens `/_emulator/ui` in headless Debian chromium (through Playwright, from the test extra)
-`--loads` times, each on a fresh token, and prints the page's own `performance` marks, taken
+`--loads` times, each on a fresh token, and reports the page's own `performance` marks, taken
 once what they mark is painted: `explorer-chart` (navigation start to the usage chart drawn) and
 `explorer-first-render` (navigation start to every panel drawn: chart, customers, metrics, events
 with their matched metrics, journal, faults, page size and clock). Three ways to open the page:
@@ -22,12 +22,19 @@ from __future__ import annotations
 import argparse
 import os
 import statistics
+import sys
 import time
 from collections.abc import Callable
+from pathlib import Path
+from typing import Any
 
 from playwright.sync_api import Page, ViewportSize, sync_playwright
 
 from emulator.testing import EmulatorProcess
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+import results as results_files
 
 CHROMIUM = "/usr/bin/chromium"
 
@@ -69,7 +76,15 @@ def main() -> None:
     parser.add_argument("--customers", type=int, default=8)
     parser.add_argument("--days", type=int, default=7)
     parser.add_argument("--events", type=int, default=20_000)
+    parser.add_argument(
+        "--update-docs", action="store_true", help="put the table in docs/speed.md too"
+    )
     options = parser.parse_args()
+    record: dict[str, Any] = {
+        **results_files.stamp(),
+        "options": {k: getattr(options, k) for k in ("loads", "customers", "days", "events")},
+        "load_average": {"start": os.getloadavg()[0]},
+    }
     started = time.perf_counter()
     emulator = EmulatorProcess(
         customers=options.customers, days=options.days, events=options.events
@@ -105,6 +120,39 @@ def main() -> None:
     for label, values in results.items():
         print(summary(label, values))
     print(f"load average after: {os.getloadavg()}")
+    record["load_average"]["end"] = os.getloadavg()[0]
+    record["marks_ms"] = {
+        label: {
+            "median": round(statistics.median(values), 1),
+            "min": round(min(values), 1),
+            "max": round(max(values), 1),
+            "values": [round(value, 1) for value in values],
+        }
+        for label, values in results.items()
+    }
+    text = markdown(record)
+    default = record["options"] == {"loads": 10, "customers": 8, "days": 7, "events": 20_000}
+    folder = results_files.RESULTS if default else results_files.TRIALS
+    results_files.write("explorer", record, text, folder)
+    if options.update_docs:
+        results_files.update_docs("explorer", text)
+
+
+def markdown(record: dict[str, Any]) -> str:
+    load = record["load_average"]
+    lines = [
+        f"{results_files.measured(record)}. Load average (1 min) {load['start']:.2f} at the "
+        f"start, {load['end']:.2f} at the end.",
+        "",
+        "| how the page is opened: mark | median (ms) | min | max | loads |",
+        "|---|---:|---:|---:|---:|",
+    ]
+    for label, mark in record["marks_ms"].items():
+        lines.append(
+            f"| {label} | {mark['median']:.0f} | {mark['min']:.0f} | {mark['max']:.0f} "
+            f"| {len(mark['values'])} |"
+        )
+    return "\n".join(lines) + "\n"
 
 
 if __name__ == "__main__":

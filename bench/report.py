@@ -1,17 +1,17 @@
-"""The results as the README shows them: a markdown table of the targets and an SVG plot."""
+"""The results of bench/run.py as the docs show them: a markdown table of the targets and an SVG
+plot."""
 
 from __future__ import annotations
 
 import math
 from typing import Any
 
+from results import measured
+
 
 def markdown(results: dict[str, Any]) -> str:
-    machine = results["machine"]
     lines = [
-        f"Measured {results['date']} on {machine['cpu']} ({machine['cores']} cores), "
-        f"Python {machine['python']}, with `{results['command']}` "
-        f"({results['seconds_per_run']} s per wrk run)." + _load(results),
+        f"{measured(results)} ({results['seconds_per_run']} s per wrk run)." + _load(results),
         "",
         "| what | target | measured | met |",
         "|---|---|---|---|",

@@ -1,10 +1,11 @@
 """Every benchmark of the emulator in one command: `python bench/run.py`.
 
-Writes bench/results.json, bench/results.md and bench/latency.svg, and puts the table in README.md.
-Each server runs in its own process on 127.0.0.1 and wrk is the client for all of them, so the
-emulator, a bare aiohttp handler and the schema-only mocks are measured side by side in one run.
-Needs wrk on PATH; Node.js and npm for the Steady and Prism rows (skipped, with the reason, without
-them).
+Writes bench/results/run.json, bench/results/run.md and bench/results/latency.svg (a run with other
+than the default `--seconds`: under bench/.cache/results/); with `--update-docs`, puts the table
+between the `bench:run` markers of docs/speed.md too. Each server runs in its own process on
+127.0.0.1 and wrk is the client for all of them, so the emulator, a bare aiohttp handler and the
+schema-only mocks are measured side by side in one run. Needs wrk on PATH; Node.js and npm for the
+Steady and Prism rows (skipped, with the reason, without them).
 """
 
 from __future__ import annotations
@@ -16,15 +17,17 @@ import shutil
 import statistics
 import subprocess
 import sys
-import time
 from pathlib import Path
 from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
+import results as results_files
 from report import markdown, svg
-from servers import BENCH, emulator, free_port, machine, request, rss_mb, server
+from servers import BENCH, emulator, free_port, request, rss_mb, server
 from wrk import require_wrk, wrk
+
+from emulator.wire.pagination import PAGE_SIZE_HEADER
 
 # The dashboard query: day windows over the scenario's 30 days, every customer and metric, first
 # page of 1000 rows (the scenario has 19 live customers x 8 live metrics x 30 days = 4560 rows).
@@ -33,14 +36,13 @@ QUERY = {
     "ending_before": "2024-01-31T00:00:00Z",
     "window_size": "day",
 }
-PAGE = {"X-Emulator-Page-Size": "1000"}
-SCENARIO = ["--customers", "20", "--days", "30"]
+PAGE = {PAGE_SIZE_HEADER: "1000"}
+SCENARIO = {"customers": 20, "days": 30}
 SIZES = [10_000, 100_000, 300_000, 1_000_000]
-UNCACHED = ["--response-cache-mb", "0"]
+UNCACHED = {"response_cache_mb": 0}
 COMPUTED = "emulator, computed every time (--response-cache-mb 0)"
 CACHED = "emulator, repeats from its response cache (default)"
 BARE = "bare aiohttp, precomputed bytes"
-README_START, README_END = "<!-- bench:start -->", "<!-- bench:end -->"
 # bench/ingest.lua stamps its events in 2025-06-01 12:00-13:00. Ingest accepts events at most 34
 # days before (24 hours after) the tenant's clock, so that emulator's clock is frozen the midnight
 # after; usage bounds must be UTC midnights, so the count is read over that whole day.
@@ -51,6 +53,9 @@ INGEST_DAY = ("2025-06-01T00:00:00Z", "2025-06-02T00:00:00Z")
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--seconds", type=int, default=5, help="length of each wrk run")
+    parser.add_argument(
+        "--update-docs", action="store_true", help="put the table in docs/speed.md too"
+    )
     args = parser.parse_args()
     require_wrk()
     seconds = args.seconds
@@ -59,9 +64,7 @@ def main() -> None:
     body_file.write_text(json.dumps(QUERY))
 
     results: dict[str, Any] = {
-        "date": time.strftime("%Y-%m-%d"),
-        "machine": machine(),
-        "command": "python bench/run.py" + (f" --seconds {seconds}" if seconds != 5 else ""),
+        **results_files.stamp(),
         "seconds_per_run": seconds,
         # Other work on the machine slows every number here; the 1-minute load average says how
         # busy it was (on 2 cores, anything near 2 or above means the runs shared the CPU).
@@ -72,8 +75,8 @@ def main() -> None:
     }
     # The flat line: the query computed on every request (no response cache) at each size.
     for events in SIZES:
-        with emulator(*SCENARIO, "--events", str(events), *UNCACHED) as (url, pid, startup):
-            rss = rss_mb(pid)
+        with emulator(**SCENARIO, events=events, **UNCACHED) as (process, startup):
+            url, rss = process.url, rss_mb(process.pid)
             print(f"bench: {events:,} events: healthy in {startup:.2f} s, {rss:.0f} MB")
             latency = wrk(url, "query.lua", [str(body_file)], seconds, connections=1)
             results["stores"].append(
@@ -84,36 +87,26 @@ def main() -> None:
                     url, "query.lua", [str(body_file)], seconds, connections=4
                 )
     # As it runs by default: a repeated request is answered from the response cache.
-    with emulator(*SCENARIO, "--events", str(SIZES[-1])) as (url, _, _):
-        results["throughput"].update(_throughput(url, body_file, seconds))
+    with emulator(**SCENARIO, events=SIZES[-1]) as (process, _):
+        results["throughput"].update(_throughput(process.url, body_file, seconds))
     results["ingest"] = _ingest(seconds)
     results["load_average"]["end"] = os.getloadavg()[0]
     results["targets"] = _targets(results)
 
     table = markdown(results)
-    (BENCH / "results.json").write_text(json.dumps(results, indent=2) + "\n")
-    (BENCH / "results.md").write_text(table)
-    (BENCH / "latency.svg").write_text(svg(results["stores"]))
-    _show_in_readme(table)
     print(table)
-
-
-def _show_in_readme(table: str) -> None:
-    """Put the table between the README's bench markers."""
-    readme = BENCH.parent / "README.md"
-    text = readme.read_text()
-    before, start, rest = text.partition(README_START)
-    _, end, after = rest.partition(README_END)
-    if not start or not end:
-        raise SystemExit(f"bench: README.md has no {README_START} ... {README_END} section")
-    readme.write_text(f"{before}{start}\n{table}{end}{after}")
+    folder = results_files.RESULTS if seconds == 5 else results_files.TRIALS
+    plot = {"latency.svg": svg(results["stores"])}
+    results_files.write("run", results, table, folder, extra=plot)
+    if args.update_docs:
+        results_files.update_docs("run", table)
 
 
 def _startup_default(runs: int = 5) -> float:
     """Median seconds from process start to a healthy seeded default."""
     times = []
     for _ in range(runs):
-        with emulator() as (_, _, startup):
+        with emulator() as (_, startup):
             times.append(startup)
     median = statistics.median(times)
     print(f"bench: seeded default healthy in {median:.2f} s (median of {runs})")
@@ -193,7 +186,8 @@ def _mock_commands(spec: Path) -> Any:
 
 def _ingest(seconds: int) -> dict[str, Any]:
     """Batches of 100 events into the seeded default, then the count of them, queried back."""
-    with emulator("--clock", INGEST_CLOCK) as (url, _, _):
+    with emulator(clock=INGEST_CLOCK) as (process, _):
+        url = process.url
         state = json.loads(request(f"{url}/_emulator/state"))
         customer = state["customers"][0]["id"]
         metric = next(m["id"] for m in state["billable_metrics"] if m["name"] == "Billable events")

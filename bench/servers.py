@@ -1,13 +1,15 @@
-"""Start the servers the benchmark measures, each in its own process, and wait until they answer."""
+"""Start the servers the benchmarks measure, each in its own process, and wait until they answer.
+
+The emulator starts as the tests start it, an `EmulatorProcess` (`emulator`); `server` starts the
+others (the bare handler, the canned answers, Steady and Prism), which print no start-up line, and
+polls them until they answer.
+"""
 
 from __future__ import annotations
 
 import json
-import os
-import platform
 import socket
 import subprocess
-import sys
 import time
 import urllib.error
 import urllib.request
@@ -15,6 +17,8 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
+
+from emulator.testing import EmulatorProcess
 
 BENCH = Path(__file__).resolve().parent
 TOKEN = "bench"
@@ -71,14 +75,14 @@ def server(
 
 
 @contextmanager
-def emulator(*args: str) -> Iterator[tuple[str, int, float]]:
-    """An emulator process: its URL, its pid and the seconds it took to answer its health check."""
-    port = free_port()
-    url = f"http://127.0.0.1:{port}"
-    command = [sys.executable, "-m", "emulator", "--port", str(port), *args]
-    name = "emulator" + "".join(args).replace("-", "_")
-    with server(command, lambda: request(f"{url}/_emulator/health"), name) as (seconds, pid):
-        yield url, pid, seconds
+def emulator(**options: Any) -> Iterator[tuple[EmulatorProcess, float]]:
+    """The emulator as a child process (`EmulatorProcess`, keywords as its flags): the running
+    process (its `url`, its `pid`) and the seconds from its start until it answered its health
+    check."""
+    started = time.perf_counter()
+    with EmulatorProcess(TOKEN, **options) as process:
+        request(f"{process.url}/_emulator/health")
+        yield process, time.perf_counter() - started
 
 
 def rss_mb(pid: int) -> float:
@@ -87,18 +91,3 @@ def rss_mb(pid: int) -> float:
         if line.startswith("VmRSS:"):
             return int(line.split()[1]) / 1024
     raise RuntimeError(f"no VmRSS for pid {pid}")
-
-
-def machine() -> dict[str, Any]:
-    """The CPU, its cores, the Python version and the system, for the results."""
-    cpu = platform.processor() or platform.machine()
-    for line in Path("/proc/cpuinfo").read_text().splitlines():
-        if line.startswith("model name"):
-            cpu = line.split(":", 1)[1].strip()
-            break
-    return {
-        "cpu": cpu,
-        "cores": os.cpu_count(),
-        "python": platform.python_version(),
-        "system": platform.platform(),
-    }

@@ -12,7 +12,9 @@ Every emulator is its own process, `python -m emulator --port 0 --clock 2024-01-
    and the RSS growth of its process, with the same tests against bench/canned_server.py (canned
    answers, no emulator) beside it.
 
-Writes bench/tenants.json and bench/tenants.md (a `--quick` run writes under bench/.cache/).
+Writes bench/results/tenants.json and bench/results/tenants.md (a run with other options, such as
+`--quick`, writes under bench/.cache/results/); with `--update-docs`, puts the table between the
+`bench:tenants` markers of docs/speed.md too.
 """
 
 from __future__ import annotations
@@ -30,19 +32,22 @@ import sys
 import tempfile
 import time
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
 import aiohttp
 
+from emulator.testing import EmulatorProcess
+
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from servers import BENCH, free_port, machine, rss_mb, server
+import results as results_files
+from servers import emulator, free_port, rss_mb, server
 
 CLOCK = "2024-01-31T00:00:00Z"
-SCENARIO = ["--customers", "20", "--days", "30"]
+SCENARIO = {"customers": 20, "days": 30}
 # The clock's last day: the bench's events are stamped in it and read back over it.
 DAY = ("2024-01-30T00:00:00Z", "2024-01-31T00:00:00Z")
 STAMPS = [f"2024-01-30T{(j * 14) // 60:02d}:{(j * 14) % 60:02d}:00Z" for j in range(100)]
@@ -92,6 +97,9 @@ def main() -> None:
     parser.add_argument(
         "--parts", default="1,2,3,4", help="which parts to run, comma-separated (default all)"
     )
+    parser.add_argument(
+        "--update-docs", action="store_true", help="put the table in docs/speed.md too"
+    )
     args = parser.parse_args()
     options: dict[str, Any] = dict(QUICK if args.quick else FULL)
     if args.sizes:
@@ -103,13 +111,9 @@ def main() -> None:
         options["baseline"] = None if args.baseline == "none" else args.baseline
     parts = {int(part) for part in args.parts.split(",")}
     default_run = options == FULL and parts == {1, 2, 3, 4}
-    out = BENCH if default_run else BENCH / ".cache"
-    out.mkdir(exist_ok=True)
 
     results: dict[str, Any] = {
-        "date": time.strftime("%Y-%m-%d"),
-        "machine": machine(),
-        "command": "python " + " ".join(["bench/tenants.py", *sys.argv[1:]]),
+        **results_files.stamp(),
         "options": options,
         # Other work on the machine slows the timings; the 1-minute load average says how busy
         # it was (on 2 cores, near 2 or above means the runs shared the CPU).
@@ -119,7 +123,8 @@ def main() -> None:
     }
     if parts & {1, 2}:
         for events in options["sizes"]:
-            with emulator_process(events) as (url, pid, startup):
+            with emulator_process(events) as (process, startup):
+                url, pid = process.url, process.pid
                 print(f"tenants: {events:,} events: listening after {startup:.1f} s")
                 if 1 in parts:
                     results["first_write"].append(
@@ -130,7 +135,8 @@ def main() -> None:
                         {"events": events, **asyncio.run(memory(url, pid, options["tenants"]))}
                     )
     if 3 in parts:
-        with emulator_process(options["many_events"]) as (url, pid, _):
+        with emulator_process(options["many_events"]) as (process, _):
+            url, pid = process.url, process.pid
             results["many"] = {
                 "events": options["many_events"],
                 **asyncio.run(many(url, pid, options["many"])),
@@ -143,48 +149,20 @@ def main() -> None:
     results["targets"] = targets(results)
 
     table = markdown(results)
-    (out / "tenants.json").write_text(json.dumps(results, indent=2) + "\n")
-    (out / "tenants.md").write_text(table)
     print(table)
-    print(f"tenants: wrote {out / 'tenants.json'} and {out / 'tenants.md'}")
+    folder = results_files.RESULTS if default_run else results_files.TRIALS
+    results_files.write("tenants", results, table, folder)
+    if args.update_docs:
+        results_files.update_docs("tenants", table)
 
 
 # --- the emulator process ---------------------------------------------------------------------
 
 
-@contextmanager
-def emulator_process(events: int) -> Iterator[tuple[str, int, float]]:
-    """`python -m emulator --port 0 ...` until the block ends: its URL (from its start-up line),
-    its pid and the seconds until it printed that line. Its output goes to a log file, so the
-    process never blocks on a full pipe (it logs each eviction on standard error)."""
-    log = BENCH / ".cache" / f"tenants-emulator-{events}.log"
-    log.parent.mkdir(exist_ok=True)
-    command = [
-        sys.executable,
-        "-m",
-        "emulator",
-        "--port",
-        "0",
-        "--clock",
-        CLOCK,
-        *SCENARIO,
-        "--events",
-        str(events),
-    ]
-    with log.open("w") as output:
-        started = time.perf_counter()
-        process = subprocess.Popen(command, stdout=output, stderr=subprocess.STDOUT)
-        try:
-            while not (match := re.search(r"listening on (http://\S+)", log.read_text())):
-                if process.poll() is not None:
-                    raise SystemExit(f"tenants: the emulator exited; see {log}")
-                if time.perf_counter() - started > 300:
-                    raise SystemExit(f"tenants: the emulator did not start in 300 s; see {log}")
-                time.sleep(0.02)
-            yield match.group(1), process.pid, time.perf_counter() - started
-        finally:
-            process.terminate()
-            process.wait(timeout=30)
+def emulator_process(events: int) -> AbstractContextManager[tuple[EmulatorProcess, float]]:
+    """`python -m emulator --clock 2024-01-31T00:00:00Z --customers 20 --days 30 --events N` (an
+    `EmulatorProcess`) until the block ends, and the seconds until it answered."""
+    return emulator(clock=CLOCK, **SCENARIO, events=events)
 
 
 def health(url: str) -> dict[str, Any]:
@@ -772,10 +750,8 @@ def targets(results: dict[str, Any]) -> list[dict[str, Any]]:
 
 
 def markdown(results: dict[str, Any]) -> str:
-    machine = results["machine"]
     lines = [
-        f"Measured {results['date']} on {machine['cpu']} ({machine['cores']} cores), "
-        f"Python {machine['python']}, with `{results['command']}`. Load average (1 min) "
+        f"{results_files.measured(results)}. Load average (1 min) "
         f"{results['load_average']['start']:.2f} at the start, "
         f"{results['load_average']['end']:.2f} at the end.",
         "",

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import importlib.util
 import re
+import sys
 from pathlib import Path
 from types import ModuleType
 from typing import Any
@@ -47,6 +48,7 @@ EXAMPLES = (
     ("docs/speed.md", "sh", "## Queries, ingest and start-up"),
     ("docs/speed.md", "sh", "## Tenants"),
     ("docs/speed.md", "sh", "## Soak"),
+    ("docs/speed.md", "sh", "## Abuse"),
 )
 
 
@@ -62,7 +64,10 @@ def doc_block(path: str, language: str, after: str) -> str:
 
 
 def bench_module(name: str) -> ModuleType:
-    """bench/NAME.py, loaded by path: bench/ holds scripts, not a package."""
+    """bench/NAME.py, loaded by path: bench/ holds scripts, not a package. bench/ goes on the
+    import path, as when a script runs, for the modules it imports by name (bench/results.py)."""
+    if str(ROOT / "bench") not in sys.path:
+        sys.path.append(str(ROOT / "bench"))
     spec = importlib.util.spec_from_file_location(f"bench_{name}", ROOT / "bench" / f"{name}.py")
     assert spec is not None
     assert spec.loader is not None

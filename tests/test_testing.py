@@ -304,6 +304,24 @@ class TestEmulatorProcess:
             emu.tenant("two").state()  # forgets "one", with a line on standard error
         assert "more than 1 tenants: forgot the least recently used one" in capfd.readouterr().err
 
+    def test_the_keywords_a_benchmark_uses(self, capfd: pytest.CaptureFixture[str]) -> None:
+        """`args` (flags as written), `run` (what the interpreter runs), `output` (the lines
+        printed once started, instead of standard error), `pid` and `exit_code`."""
+        lines: list[str] = []
+        script = "import runpy, sys; sys.argv[0] = 'emulator'; runpy.run_module('emulator', run_name='__main__')"
+        emu = EmulatorProcess(
+            events=1, args=["--max-tenants", "1"], run=["-c", script], output=lines.append
+        )
+        with emu:
+            assert Path(f"/proc/{emu.pid}").exists() or sys.platform != "linux"
+            emu.tenant("one").state()
+            emu.tenant("two").state()  # forgets "one", with a line, handed to `output`
+        assert emu.exit_code == 0
+        assert any("forgot the least recently used one" in line for line in lines)
+        assert "forgot" not in capfd.readouterr().err
+        with pytest.raises(RuntimeError, match="not running"):
+            emu.pid  # noqa: B018
+
     def test_the_child_stops_when_its_parent_dies(self) -> None:
         parent = subprocess.run(
             [

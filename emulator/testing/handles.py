@@ -27,6 +27,7 @@ import subprocess
 import sys
 import threading
 from abc import ABC, abstractmethod
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from types import TracebackType
 from typing import IO, TYPE_CHECKING, Any, Self
@@ -307,15 +308,31 @@ class EmulatorProcess(_Served):
     `stop()` closes its standard input, or when this process dies and the pipe closes with it
     (`--exit-with-stdin`). What it prints once started (an evicted tenant) goes to this
     process's standard error.
+
+    For a benchmark, three keywords that are not flags: `args`, flags as the command line takes
+    them, after those of the keywords; `run`, what the interpreter runs in place of
+    `-m emulator` (`["-c", code]` that runs the emulator its own way); `output`, called with each
+    line the child prints once started, in place of standard error. Its `pid` is the child's, and
+    `stop()` leaves the child's exit code in `exit_code`.
     """
 
-    def __init__(self, token: str = "test-token", **options: Any) -> None:
+    def __init__(
+        self,
+        token: str = "test-token",
+        *,
+        args: Sequence[str] = (),
+        run: Sequence[str] = ("-m", "emulator"),
+        output: Callable[[str], None] | None = None,
+        **options: Any,
+    ) -> None:
         self.token = token
         self._argv = [
             # -P: the installed package, not a folder named "emulator" in the current directory.
-            sys.executable, "-P", "-m", "emulator", "--host", "127.0.0.1", "--port", "0",
-            "--exit-with-stdin", *_flags(options),
+            sys.executable, "-P", *run, "--host", "127.0.0.1", "--port", "0",
+            "--exit-with-stdin", *_flags(options), *args,
         ]  # fmt: skip
+        self._on_output = output
+        self.exit_code: int | None = None
         self._process: subprocess.Popen[bytes] | None = None
         self._url: str | None = None
         self._ready = threading.Event()
@@ -340,11 +357,19 @@ class EmulatorProcess(_Served):
                 )
         return self._url
 
+    @property
+    def pid(self) -> int:
+        """The child's process id (RuntimeError when it is not running)."""
+        if self._process is None:
+            raise RuntimeError("this EmulatorProcess is not running")
+        return self._process.pid
+
     def start(self) -> EmulatorProcess:
         """Start the child (again, after `stop()`); RuntimeError if it runs already."""
         if self._process is not None:
             raise RuntimeError("this EmulatorProcess is already started")
         self._url = None
+        self.exit_code = None
         self._ready = threading.Event()
         self._output.clear()
         env = {k: v for k, v in os.environ.items() if not k.startswith("EMULATOR_")}
@@ -368,7 +393,9 @@ class EmulatorProcess(_Served):
         forward = True
         for line in output:
             if self._ready.is_set():
-                if forward:
+                if self._on_output is not None:
+                    self._on_output(line.decode(errors="replace"))
+                elif forward:
                     try:
                         os.write(2, line)
                     except OSError:  # no standard error any more: go on draining the pipe,
@@ -382,11 +409,11 @@ class EmulatorProcess(_Served):
         output.close()
         self._ready.set()  # exited before listening: `url` says so
 
-    def stop(self) -> None:
+    def stop(self, timeout: float = 30) -> None:
         """Stop the child and wait for it: RuntimeError if it did not shut down cleanly. Closing
         its standard input stops it; SIGTERM as well, since a process forked from this one (a
         multiprocessing pool) holds that pipe open. Windows has no SIGTERM to send: there the
-        pipe alone stops it, or after 30 s it is killed."""
+        pipe alone stops it, or after `timeout` seconds it is killed."""
         process, self._process = self._process, None
         if process is None:
             return
@@ -398,10 +425,11 @@ class EmulatorProcess(_Served):
         if os.name == "posix":
             process.terminate()
         try:
-            code = process.wait(timeout=30)
+            code = process.wait(timeout=timeout)
         except subprocess.TimeoutExpired:
             process.kill()
             code = process.wait()
+        self.exit_code = code
         self._reader.join()
         if code != 0 and self._url is not None:
             raise RuntimeError(f"the emulator exited with code {code}")

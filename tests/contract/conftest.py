@@ -2,43 +2,22 @@
 
 from __future__ import annotations
 
-import re
-import subprocess
-import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
 
 import pytest
+
+from emulator.testing import EmulatorProcess
 
 TOKEN = "My Bearer Token"
 
 
 @contextmanager
 def emulator_process(*args: str) -> Iterator[str]:
-    """Start `python -m emulator --port 0 ARGS`, yield its base URL, stop it with SIGTERM."""
-    process = subprocess.Popen(
-        [sys.executable, "-m", "emulator", "--port", "0", *args],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
-    )
-    try:
-        assert process.stdout is not None
-        # The start-up line is printed once it listens; progress lines may come before it.
-        seen = ""
-        match = None
-        while not match:
-            line = process.stdout.readline()
-            assert line, f"emulator did not start: {seen}"
-            seen += line
-            match = re.search(r"listening on (http://\S+)", line)
-        yield match.group(1)
-    finally:
-        process.terminate()
-        code = process.wait(timeout=10)
-        assert process.stdout is not None
-        process.stdout.close()
-    assert code == 0, "emulator did not shut down cleanly"
+    """`python -m emulator ARGS` on a free port (an `EmulatorProcess`): its base URL. Leaving the
+    block stops it, and raises if it did not shut down cleanly."""
+    with EmulatorProcess(TOKEN, args=args) as emulator:
+        yield emulator.url
 
 
 @pytest.fixture(scope="session")
