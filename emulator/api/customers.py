@@ -13,7 +13,7 @@ from emulator.metering import customers as changes
 from emulator.metering.store import Store
 from emulator.web.jsonio import json_response, read_model
 from emulator.web.keys import TENANT
-from emulator.wire.errors import Conflict, NotFound
+from emulator.wire.errors import NotFound
 from emulator.wire.models import (
     CustomerConfigUpdate,
     CustomerCreate,
@@ -54,13 +54,6 @@ def detail(customer: CustomerRecord) -> dict[str, Any]:
     return {**customer.api_fields(), "customer_config": config}
 
 
-def _check_aliases(store: Store, aliases: list[str], customer_id: str | None) -> None:
-    for alias in aliases:
-        user = store.alias_user(alias)
-        if user is not None and user != customer_id:
-            raise Conflict(f"ingest_aliases: {alias!r} is already used by customer {user}")
-
-
 def _customer(store: Store, text: str, where: str = "customer_id") -> CustomerRecord:
     customer_id = parse_uuid(text, where)
     customer = store.customers.get(customer_id)
@@ -76,9 +69,9 @@ async def create_customer(request: web.Request) -> web.Response:
     aliases = list(body.ingest_aliases)
     if body.external_id is not None and body.external_id not in aliases:
         aliases.append(body.external_id)  # the deprecated external_id is an alias too
-    _check_aliases(tenant.store, aliases, None)
-    now = tenant.clock.now()
     customer_id = tenant.store.new_id("customer")
+    tenant.store.check_aliases(aliases, customer_id, "")
+    now = tenant.clock.now()
     customer = CustomerRecord.model_construct(
         id=customer_id,
         name=body.name[: changes.NAME_LIMIT],
@@ -150,7 +143,7 @@ async def set_ingest_aliases(request: web.Request) -> web.Response:
     tenant = request[TENANT]
     customer = _customer(tenant.store, request.match_info["customer_id"])
     body = await read_model(request, IngestAliases)
-    _check_aliases(tenant.store, body.ingest_aliases, customer.id)
+    tenant.store.check_aliases(body.ingest_aliases, customer.id, "")
     tenant.writable().set_ingest_aliases(customer.id, list(body.ingest_aliases), tenant.clock.now())
     return web.Response(status=200)
 

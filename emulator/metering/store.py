@@ -37,7 +37,7 @@ from emulator.metering.layers import Layered
 from emulator.metering.matching import NO_MATCH, Matcher
 from emulator.metering.rollups import Rollup
 from emulator.metering.values import NO_GROUP, GroupKey, GroupValue, group_value
-from emulator.wire.errors import BadRequest
+from emulator.wire.errors import BadRequest, Conflict
 from emulator.wire.models import BillableMetricRecord, CustomerRecord
 from emulator.wire.timestamps import US_PER_DAY, US_PER_HOUR, format_rfc3339
 
@@ -167,7 +167,7 @@ class Store:
             store._put_metric(metric.record(), metric.events_from, metric.events_until, i)
         for i, customer in enumerate(document.customers):
             if base is not None and customer.id in base.customers:
-                store._check_aliases(customer, f"customers[{i}]")
+                store.check_aliases(customer.ingest_aliases, customer.id, f"customers[{i}]")
                 store._put_customer(customer)
             else:
                 store.add_customer(customer, where=f"customers[{i}]")
@@ -213,15 +213,19 @@ class Store:
         if customer.id in self._alias_owner:
             owner = self._alias_owner[customer.id]
             raise BadRequest(f"{where}.id {customer.id} is an ingest alias of customer {owner}")
-        self._check_aliases(customer, where)
+        self.check_aliases(customer.ingest_aliases, customer.id, where)
         self._put_customer(customer)
 
-    def _check_aliases(self, customer: CustomerRecord, where: str) -> None:
-        for alias in customer.ingest_aliases:
+    def check_aliases(self, aliases: Iterable[str], customer_id: str, where: str) -> None:
+        """409 when an alias is another customer's id or alias, wherever it comes from (an API
+        write or a document): Metronome "returns 409 Conflict if ingest alias is already in
+        use"."""
+        for alias in aliases:
             user = self.alias_user(alias)
-            if user is not None and user != customer.id:
-                raise BadRequest(
-                    f"{where}.ingest_aliases: {alias!r} is already used by customer {user}"
+            if user is not None and user != customer_id:
+                prefix = f"{where}." if where else ""
+                raise Conflict(
+                    f"{prefix}ingest_aliases: {alias!r} is already used by customer {user}"
                 )
 
     def _put_customer(self, customer: CustomerRecord) -> None:
