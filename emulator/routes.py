@@ -13,21 +13,6 @@ from emulator.api.ingest import BATCH, ingest
 from emulator.api.usage import list_usage
 from emulator.api.usage_groups import list_with_groups
 from emulator.control import explorer, handlers
-from emulator.control.models import (
-    Clock,
-    ClockChange,
-    Config,
-    ConfigPatch,
-    FaultList,
-    Health,
-    JournalList,
-    RecentEvents,
-    ResetOptions,
-    Snapshot,
-    StateSummary,
-    TenantCount,
-)
-from emulator.tenancy.faults import Fault
 from emulator.web.openapi import serve_openapi
 from emulator.web.routing import Route, header, query
 from emulator.wire.answers import (
@@ -41,6 +26,21 @@ from emulator.wire.answers import (
     MetricAnswer,
     MetricPage,
     SearchedEvent,
+)
+from emulator.wire.control import (
+    Clock,
+    ClockChange,
+    Config,
+    ConfigPatch,
+    Fault,
+    FaultList,
+    Health,
+    JournalList,
+    RecentEvents,
+    ResetOptions,
+    Snapshot,
+    StateSummary,
+    TenantCount,
 )
 from emulator.wire.limits import (
     CONTROL_BODY,

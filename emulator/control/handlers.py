@@ -9,16 +9,15 @@ import asyncio
 from aiohttp import web
 
 from emulator import __version__
-from emulator.control.models import ClockChange, ConfigPatch, ResetOptions
 from emulator.metering.store import Store
 from emulator.scenario.documents import document_pieces, load_document
 from emulator.scenario.seed import generate
-from emulator.tenancy.faults import Fault
 from emulator.tenancy.statefile import StateFileError, write_state_file
 from emulator.tenancy.tenants import Tenant
 from emulator.web.jsonio import json_response, parse_model, read_body, read_model
 from emulator.web.keys import BASE_IDENTITY, SETTINGS, TENANT, TENANTS, TOKEN
 from emulator.web.pacing import paced
+from emulator.wire.control import ClockChange, ConfigPatch, Fault, ResetOptions
 from emulator.wire.encoding import encode_json
 from emulator.wire.errors import ApiError, BadRequest
 from emulator.wire.timestamps import format_rfc3339
