@@ -59,6 +59,13 @@ class Usage:
         """A copy that also counts `events` (sent for `customer_id`), or only them (`replace`).
         In merge mode an event whose transaction id is stored within the dedupe window is
         skipped; every active metric counts the others."""
+        ids: set[str] = set()
+        for i, event in enumerate(events):
+            if event[0] in ids:
+                raise BadRequest(
+                    f"events[{i}].transaction_id {event[0]!r} is repeated in the request"
+                )
+            ids.add(event[0])
         usage = Usage(self.store)
         usage.replace = replace
         store = self.store
