@@ -1,0 +1,94 @@
+"""Every invoice, breakdown and cost of random documents equals the brute force's
+(`brute_rating.py`): random rate schedules, tiers, pricing groups, contracts, events with late
+processing, duplicates and ingest aliases, clocks and graces."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Any
+
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from emulator.timestamps import parse_rfc3339
+from tests.rating.brute_rating import Brute, when
+from tests.rating.documents import ACME, BETA, build, documents, hours, iso
+
+SETTINGS = settings(
+    max_examples=60,
+    deadline=None,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
+)
+
+
+def wire(invoices: list[Any]) -> list[dict[str, Any]]:
+    found = []
+    for invoice in invoices:
+        item = invoice.to_wire()
+        del item["id"]
+        found.append(item)
+    return found
+
+
+class TestAgainstBruteForce:
+    """The emulator and the brute force agree to the cent on random documents."""
+
+    @SETTINGS
+    @given(document=documents())
+    def test_invoices(self, document: dict[str, Any]) -> None:
+        _, _, rater = build(document)
+        brute = Brute(document)
+        for customer in (ACME, BETA):
+            assert wire(rater.invoices(customer)) == brute.invoices(customer)
+
+    @SETTINGS
+    @given(document=documents())
+    def test_day_breakdowns_and_costs(self, document: dict[str, Any]) -> None:
+        _, _, rater = build(document)
+        brute = Brute(document)
+        lo, hi = hours(0), hours(24 * 182)
+        for customer in (ACME, BETA):
+            got = wire(rater.breakdowns(customer, parse_rfc3339(iso(lo)), parse_rfc3339(iso(hi))))
+            assert got == brute.breakdowns(customer, lo, hi, timedelta(days=1))
+            costs = rater.costs(customer, parse_rfc3339(iso(lo)), parse_rfc3339(iso(hi)))
+            assert costs == brute.costs(customer, lo, hi)
+
+    @SETTINGS
+    @given(document=documents(), day=st.integers(0, 120))
+    def test_hour_breakdowns(self, document: dict[str, Any], day: int) -> None:
+        _, _, rater = build(document)
+        brute = Brute(document)
+        lo, hi = hours(24 * day), hours(24 * day + 48)
+        got = wire(rater.breakdowns(ACME, parse_rfc3339(iso(lo)), parse_rfc3339(iso(hi)), "HOUR"))
+        assert got == brute.breakdowns(ACME, lo, hi, timedelta(hours=1))
+
+    @SETTINGS
+    @given(document=documents(), later=st.integers(1, 60 * 24), more=st.data())
+    def test_finalized_invoices_do_not_move(
+        self, document: dict[str, Any], later: int, more: st.DataObject
+    ) -> None:
+        """Late events processed after the clock and a later clock leave every invoice finalized
+        before that the same."""
+        _, _, before = build(document)
+        finalized = [i for i in wire(before.invoices(ACME)) if i["status"] == "FINALIZED"]
+        clock = when(document["clock"])
+        extra = []
+        for i in range(more.draw(st.integers(1, 6))):
+            ts = clock - timedelta(hours=more.draw(st.integers(0, 24 * 60)))
+            extra.append(
+                {
+                    "transaction_id": f"late{i}",
+                    "customer_id": ACME,
+                    "event_type": more.draw(st.sampled_from(["use", "ping"])),
+                    "timestamp": iso(ts),
+                    "properties": {"n": 7, "region": "us", "zone": "a"},
+                    "processed_at": iso(clock + timedelta(hours=more.draw(st.integers(0, later)))),
+                }
+            )
+        moved = {**document, "events": document["events"] + extra}
+        moved["clock"] = iso(clock + timedelta(hours=later))
+        _, _, after = build(moved)
+        now = wire(after.invoices(ACME))
+        for invoice in finalized:
+            assert invoice in now
+        assert now == Brute(moved).invoices(ACME)
