@@ -224,6 +224,17 @@ def documents(draw: st.DrawFn) -> dict[str, Any]:
     contracts = [draw(contract(CONTRACTS[0], ACME))]
     if draw(st.booleans()):
         contracts.append(draw(contract(CONTRACTS[1], BETA)))
+    # Nothing is created, archived or added after the clock either.
+    for record in contracts:
+        record["created_at"] = min(record["created_at"], iso(clock))
+        if record["archived_at"] is not None and record["archived_at"] > iso(clock):
+            record["archived_at"] = None
+    rates = draw(st.lists(rate(base=True), min_size=1, max_size=4)) + draw(
+        st.lists(rate(), max_size=5)
+    )
+    for record in rates:
+        if record.get("added_at") is not None:
+            record["added_at"] = min(record["added_at"], iso(clock))
     return {
         "clock": iso(clock),
         "grace_seconds": draw(st.sampled_from([0, 3600, 86400, 3 * 86400])),
@@ -243,8 +254,7 @@ def documents(draw: st.DrawFn) -> dict[str, Any]:
                 "created_at": "2023-12-01T00:00:00Z",
                 "created_by": "api",
                 "archived_at": None,
-                "rates": draw(st.lists(rate(base=True), min_size=1, max_size=4))
-                + draw(st.lists(rate(), max_size=5)),
+                "rates": rates,
             }
         ],
         "contracts": contracts,
