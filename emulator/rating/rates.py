@@ -15,7 +15,7 @@ from itertools import pairwise
 
 from emulator.rating.records import RateRecord
 
-__all__ = ["GroupValues", "Segment", "rate_groups", "segments", "winner"]
+__all__ = ["GroupValues", "Segment", "in_force", "rate_groups", "segments", "winner"]
 
 # A rate's pricing group values as a sorted tuple of (key, value): hashable, ordered.
 GroupValues = tuple[tuple[str, str], ...]
@@ -69,4 +69,16 @@ def segments(rates: Sequence[RateRecord], start: int, end: int) -> list[Segment]
         elif won is not None and won.entitled:
             found.append(Segment(lo, hi, won))
         previous = won if won is not None and won.entitled else None
+    return found
+
+
+def in_force(rates: Sequence[RateRecord], at: int) -> list[RateRecord]:
+    """`getRates`: per product and set of group values (card order), the rate in force at `at`,
+    entitled or not."""
+    found = []
+    for by_values in rate_groups(rates).values():
+        for values in sorted(by_values):
+            rate = winner(by_values[values], at)
+            if rate is not None:
+                found.append(rate)
     return found

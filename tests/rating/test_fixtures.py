@@ -13,7 +13,6 @@ from emulator.errors import BadRequest
 from emulator.rating import Rater, Usage
 from emulator.rating.fixtures import export_fields, load_fields
 from tests.rating.documents import build, documents
-from tests.rating.test_worked_example import world as world
 from tests.rating.world import World
 
 
