@@ -10,6 +10,7 @@ from typing import Any
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from emulator.rating import Rater, Usage
 from emulator.timestamps import parse_rfc3339
 from tests.rating.brute_rating import Brute, when
 from tests.rating.documents import ACME, BETA, build, documents, hours, iso
@@ -94,3 +95,53 @@ class TestAgainstBruteForce:
         for invoice in finalized:
             assert invoice in now
         assert now == Brute(moved).invoices(ACME)
+
+
+class TestPreviewAgainstBruteForce:
+    """previewEvents in merge mode prices the current draft as if its events were ingested now;
+    in replace mode, as if they were the only ones."""
+
+    @SETTINGS
+    @given(document=documents(), more=st.data())
+    def test_preview(self, document: dict[str, Any], more: st.DataObject) -> None:
+        store, _, rater = build(document)
+        clock = when(document["clock"])
+        events = []
+        for i in range(more.draw(st.integers(1, 5))):
+            ts = clock - timedelta(minutes=more.draw(st.sampled_from(range(0, 40 * 24 * 60, 13))))
+            events.append(
+                {
+                    "transaction_id": f"preview{i}",
+                    "customer_id": ACME,
+                    "event_type": more.draw(st.sampled_from(["use", "ping"])),
+                    "timestamp": iso(ts),
+                    "properties": {
+                        "n": more.draw(st.sampled_from([1, 2, 0.5, 40])),
+                        "region": more.draw(st.sampled_from(["us", "eu"])),
+                        "zone": "a",
+                    },
+                    "processed_at": document["clock"],
+                }
+            )
+        replace = more.draw(st.booleans())
+        preview_events = [
+            (e["transaction_id"], e["event_type"], parse_rfc3339(e["timestamp"]), e["properties"])
+            for e in events
+        ]
+        usage = Usage(store).with_preview(ACME, preview_events, replace, rater.now)
+        got = wire(Rater(rater.catalog, usage, rater.now, rater.grace).preview(ACME))
+        kept = [e for e in document["events"] if not replace]
+        brute = Brute({**document, "events": kept + events})
+        drafts = [
+            {**i, "status": "DRAFT"}
+            for i in brute.invoices(ACME)
+            if i["start_timestamp"] <= document["clock"] < i["end_timestamp"]
+            and not _archived(document)
+        ]
+        assert got == drafts
+
+
+def _archived(document: dict[str, Any]) -> bool:
+    return any(
+        c["customer_id"] == ACME and c["archived_at"] is not None for c in document["contracts"]
+    )
