@@ -31,20 +31,33 @@ _CARDS = TypeAdapter(list[_CardDocument])
 _CONTRACTS = TypeAdapter(list[ContractRecord])
 
 
-def export_fields(catalog: Catalog) -> dict[str, list[dict[str, Any]]]:
-    """The three document fields of the catalog's current state, in creation order."""
-    cards = []
-    for card in catalog.rate_cards.values():
+def export_fields(catalog: Catalog, layer_only: bool = False) -> dict[str, list[dict[str, Any]]]:
+    """The three document fields of the catalog's current state, in creation order; with
+    `layer_only`, only what a tenant's layer holds itself (its records, and the whole rate list
+    of each card it added rates to): `load_fields(it, store, base)` gives the layer back."""
+    if layer_only:
+        products = [p for _, p in catalog.products.own()]
+        touched = dict(catalog.rates.own())
+        own_cards = dict(catalog.rate_cards.own())
+        card_ids = list(dict.fromkeys([*own_cards, *touched]))
+        cards = [catalog.rate_cards[i] for i in card_ids]
+        contracts = [c for _, c in catalog.contracts.own()]
+    else:
+        products = list(catalog.products.values())
+        cards = list(catalog.rate_cards.values())
+        contracts = list(catalog.contracts.values())
+    card_records = []
+    for card in cards:
         record = card.model_dump(mode="json")
         record["rates"] = [
             rate.model_dump(mode="json", exclude={"added_at"} if rate.added_at is None else None)
             for rate in catalog.rates.get(card.id, ())
         ]
-        cards.append(record)
+        card_records.append(record)
     return {
-        "products": [p.model_dump(mode="json") for p in catalog.products.values()],
-        "rate_cards": cards,
-        "contracts": [c.model_dump(mode="json") for c in catalog.contracts.values()],
+        "products": [p.model_dump(mode="json") for p in products],
+        "rate_cards": card_records,
+        "contracts": [c.model_dump(mode="json") for c in contracts],
     }
 
 

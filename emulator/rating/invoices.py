@@ -322,25 +322,59 @@ class Rater:
         skip_zero_qty_line_items: bool = False,
     ) -> list[Invoice]:
         """`.../invoices/breakdowns`: per invoice (sorted as the list) its windows in order."""
+        return list(
+            self.iter_breakdowns(
+                customer_id,
+                starting_on,
+                ending_before,
+                window_size,
+                status,
+                credit_type_id,
+                sort,
+                skip_zero_qty_line_items,
+            )
+        )
+
+    def iter_breakdowns(
+        self,
+        customer_id: str,
+        starting_on: int,
+        ending_before: int,
+        window_size: str = "day",
+        status: str | None = None,
+        credit_type_id: str | None = None,
+        sort: str = "date_asc",
+        skip_zero_qty_line_items: bool = False,
+        skip: int = 0,
+    ) -> Iterator[Invoice]:
+        """The items one at a time, from the `skip`-th on: a handler takes a page (35 day or 24
+        hour items) and stops; a skipped window's lines are never computed (with
+        `skip_zero_qty_line_items` they are, since whether a window counts depends on them)."""
         size = {"day": US_PER_DAY, "hour": US_PER_HOUR}.get(window_size.lower())
         if size is None:
             raise BadRequest("window_size must be one of hour, day")
+        if sort.lower() not in ("date_asc", "date_desc"):
+            raise BadRequest("sort must be one of date_asc, date_desc")
         if credit_type_id is not None and credit_type_id.lower() != USD_CENTS_ID:
-            return []
-        items: list[Invoice] = []
+            return
         bills = self._select(customer_id, status, None, None, None)
         bills.sort(key=lambda b: (b.period[1], b.period[0]), reverse=sort.lower() == "date_desc")
         for bill in bills:
             for window in _windows(bill.period, size):
                 if window[0] < starting_on or window[1] > ending_before or window[0] >= self.now:
                     continue
+                if skip and not skip_zero_qty_line_items:
+                    skip -= 1
+                    continue
                 item = self._window_item(bill, window)
                 if skip_zero_qty_line_items:
                     item = item.without_zero_lines()
                     if not item.lines:
                         continue
-                items.append(item)
-        return items
+                    if skip:
+                        skip -= 1
+                        continue
+                yield item
 
     def _window_item(self, bill: _Bill, window: tuple[int, int]) -> Invoice:
         contract = bill.contract

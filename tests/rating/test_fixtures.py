@@ -10,8 +10,10 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 
 from emulator.errors import BadRequest
-from emulator.rating import Rater, Usage
+from emulator.rating import Catalog, Rater, Usage
+from emulator.rating.catalog import parse
 from emulator.rating.fixtures import export_fields, load_fields
+from emulator.rating.records import RateCardCreate
 from tests.rating.documents import build, documents
 from tests.rating.world import World
 
@@ -69,3 +71,24 @@ class TestLoadErrors:
         w = World("2024-01-01T00:00:00Z")
         with pytest.raises(BadRequest, match=r"^products\[0\]\.name"):
             load_fields({"products": [{"id": "00000000-0000-4000-8000-000000000001"}]}, w.store)
+
+
+class TestLayerExport:
+    """A tenant's layer exports only what it wrote, and loads back over the same base."""
+
+    def test_layer_round_trip(self, world: tuple[World, str]) -> None:
+        w, _ = world
+        base = w.catalog
+        layer = Catalog(base)
+        card = next(iter(base.rate_cards))
+        product = next(iter(base.products))
+        layer.archive_product(product, w.now)
+        new_card = layer.create_rate_card(parse(RateCardCreate, {"name": "Other"}), w.now)
+        own = export_fields(layer, layer_only=True)
+        assert [p["id"] for p in own["products"]] == [product]
+        assert [c["id"] for c in own["rate_cards"]] == [new_card.id]
+        assert own["contracts"] == []
+        again = load_fields(orjson.loads(dumps(own)), w.store, base)
+        assert dumps(export_fields(again)) == dumps(export_fields(layer))
+        assert base.products[product].archived_at is None
+        assert card in again.rates

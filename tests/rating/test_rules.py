@@ -451,6 +451,25 @@ class TestR10BreakdownsAndCosts:
         )
         assert len(skipped) == 2
 
+    def test_iterating_from_an_offset_gives_the_same_items(self) -> None:
+        s = Setup("2024-01-03T05:00:00Z")
+        p = s.product()
+        s.w.add_rates(s.card, flat(p, 1))
+        s.contract()
+        s.use(("2024-01-01T01:00:00Z", 1), ("2024-01-02T03:00:00Z", 2))
+        rater = s.w.rater()
+        bounds = (at("2024-01-01T00:00:00Z"), at("2024-01-04T00:00:00Z"))
+        for skip_zero in (False, True):
+            every = rater.breakdowns(
+                s.customer, *bounds, "hour", skip_zero_qty_line_items=skip_zero
+            )
+            for k in (0, 1, 5):
+                rest = rater.iter_breakdowns(
+                    s.customer, *bounds, "hour", skip_zero_qty_line_items=skip_zero, skip=k
+                )
+                assert list(rest) == every[k:]
+        assert len(rater.breakdowns(s.customer, *bounds, "hour")) == 53  # before the clock
+
     def test_windows_are_clipped_to_the_period(self) -> None:
         s = Setup("2024-02-05T00:00:00Z")
         p = s.product()
