@@ -297,8 +297,8 @@ class Brute:
     ) -> Decimal:
         metric = self.metrics[product["billable_metric_id"]]
         senders = {customer_id, *self.customers[customer_id].get("ingest_aliases", [])}
-        values = []
-        for event in self.events:
+        values: list[tuple[datetime, int, Decimal, str]] = []
+        for order, event in enumerate(self.events):
             if event["customer_id"] not in senders or not lo <= event["_ts"] < hi:
                 continue
             if as_of is not None and event["_p"] > as_of:
@@ -308,16 +308,29 @@ class Brute:
                 continue
             value = contribution(metric, event)
             if value is not None:
-                values.append(value)
+                values.append(
+                    (
+                        event["_ts"],
+                        order,
+                        value,
+                        text_of(props[metric["aggregation_key"]])
+                        if metric.get("aggregation_key")
+                        else "",
+                    )
+                )
         kind = metric["aggregation_type"]
         if kind == "COUNT":
             amount = Decimal(len(values))
         elif not values:
             amount = Decimal(0)
         elif kind == "SUM":
-            amount = sum(values, Decimal(0))
+            amount = sum((v[2] for v in values), Decimal(0))
         elif kind == "MAX":
-            amount = max(values)
+            amount = max(v[2] for v in values)
+        elif kind == "UNIQUE":
+            amount = Decimal(len({v[3] for v in values}))
+        elif kind == "LATEST":  # the greatest timestamp; ties: the one ingested last
+            amount = max(values, key=lambda v: (v[0], v[1]))[2]
         else:
             raise NotImplementedError(kind)
         conversion = product.get("quantity_conversion")
@@ -419,6 +432,8 @@ def contribution(metric: dict[str, Any], event: dict[str, Any]) -> Decimal | Non
     if metric["aggregation_type"] == "COUNT":
         return Decimal(1)
     raw = props.get(metric["aggregation_key"])
+    if metric["aggregation_type"] == "UNIQUE":
+        return None if raw is None else Decimal(0)  # its string form is what counts
     if raw is None or isinstance(raw, bool) or not isinstance(raw, (int, float)):
         return None
     return dec(raw)

@@ -20,9 +20,11 @@ from emulator.wire import BillableMetricRecord, CustomerRecord, EventRecord
 T0 = datetime(2024, 1, 1, tzinfo=UTC)
 ACME = "00000000-0000-4000-8000-00000000000a"
 BETA = "00000000-0000-4000-8000-00000000000b"
-M_SUM, M_COUNT, M_MAX, M_PAIR = (f"00000000-0000-4000-8000-0000000001{i:02d}" for i in range(4))
-P_SUM, P_GROUP, P_COUNT, P_MAX, P_PAIR = (
-    f"00000000-0000-4000-8000-0000000002{i:02d}" for i in range(5)
+M_SUM, M_COUNT, M_MAX, M_PAIR, M_UNIQUE, M_LATEST = (
+    f"00000000-0000-4000-8000-0000000001{i:02d}" for i in range(6)
+)
+P_SUM, P_GROUP, P_COUNT, P_MAX, P_PAIR, P_UNIQUE, P_LATEST = (
+    f"00000000-0000-4000-8000-0000000002{i:02d}" for i in range(7)
 )
 CARD = "00000000-0000-4000-8000-000000000300"
 CONTRACTS = (
@@ -75,6 +77,21 @@ METRICS = [
         ],
         "group_keys": [["region", "zone"]],
     },
+    {
+        "id": M_UNIQUE,
+        "name": "unique",
+        "aggregation_type": "UNIQUE",
+        "aggregation_key": "n",
+        "property_filters": [{"name": "n", "exists": True}],
+    },
+    {
+        "id": M_LATEST,
+        "name": "latest",
+        "aggregation_type": "LATEST",
+        "aggregation_key": "n",
+        "event_type_filter": {"in_values": ["use"]},
+        "property_filters": [{"name": "n", "exists": True}],
+    },
 ]
 NUMBERS = st.sampled_from([0, 1, 2, 3, 5, 10, 0.5, 0.25, 2.75, 40])
 PRICES = st.sampled_from([1, 2, 5, 0.2, 0.5, 1.25, 3.333, 10, 0])
@@ -123,13 +140,15 @@ def products(draw: st.DrawFn) -> list[dict[str, Any]]:
         product(P_COUNT, "Count", M_COUNT),
         product(P_MAX, "Max", M_MAX),
         product(P_PAIR, "Pair", M_PAIR, ["zone", "region"]),
+        product(P_UNIQUE, "Unique", M_UNIQUE),
+        product(P_LATEST, "Latest", M_LATEST),
     ]
 
 
 @st.composite
 def rate(draw: st.DrawFn, base: bool = False) -> dict[str, Any]:
     """A random rate; a `base` one is in force from before every contract, open-ended."""
-    product = draw(st.sampled_from([P_SUM, P_GROUP, P_COUNT, P_MAX, P_PAIR]))
+    product = draw(st.sampled_from([P_SUM, P_GROUP, P_COUNT, P_MAX, P_PAIR, P_UNIQUE, P_LATEST]))
     start = -30 * 24 if base else draw(st.sampled_from(range(-30 * 24, 80 * 24, 5)))
     length = None if base else draw(st.none() | st.integers(1, 60 * 24))
     values = None
