@@ -29,7 +29,7 @@ from emulator.errors import BadRequest
 from emulator.rating.catalog import Catalog
 from emulator.rating.periods import Period, periods
 from emulator.rating.pricing import flat_price, quantity, tier_lines
-from emulator.rating.rates import GroupValues, rate_groups, segments
+from emulator.rating.rates import GroupValues, Segment, rate_groups, segments
 from emulator.rating.records import CREDIT_TYPE, USD_CENTS_ID, ContractRecord, ProductRecord
 from emulator.rating.usage import Usage
 from emulator.timestamps import US_PER_DAY, US_PER_HOUR, US_PER_SECOND, format_rfc3339
@@ -169,13 +169,12 @@ class Rater:
         archived = contract.archived_at
         for start, end in periods(contract, self.now):
             final_at = end + self.grace
-            finalized = self.now >= final_at
             if archived is not None:
                 if archived < final_at:
                     continue  # a draft when the contract was archived: canceled
                 status = "VOID" if contract.void_invoices else "FINALIZED"
             else:
-                status = "FINALIZED" if finalized else "DRAFT"
+                status = "FINALIZED" if self.now >= final_at else "DRAFT"
             as_of = max(final_at, contract.created_at) if status != "DRAFT" else None
             yield _Bill(contract, (start, end), status, as_of)
 
@@ -213,7 +212,7 @@ class Rater:
         customer_id: str,
         product: ProductRecord,
         values: GroupValues,
-        segment: Any,
+        segment: Segment,
         window: tuple[int, int] | None,
         as_of: int | None,
     ) -> list[Line]:
