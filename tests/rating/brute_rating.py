@@ -67,7 +67,11 @@ class Brute:
         self.cards = {c["id"]: c for c in doc["rate_cards"]}
         self.customers = {c["id"]: c for c in doc["customers"]}
         # Ingest order: by processing time, then document order; duplicates dropped (34 days).
-        order = sorted(enumerate(doc["events"]), key=lambda p: (when(p[1]["processed_at"]), p[0]))
+        # (An event's optional `batch` comes first: a base's events are ingested before a layer's.)
+        order = sorted(
+            enumerate(doc["events"]),
+            key=lambda p: (p[1].get("batch", 0), when(p[1]["processed_at"]), p[0]),
+        )
         first_seen: dict[str, datetime] = {}
         self.events: list[dict[str, Any]] = []
         for _, event in order:
