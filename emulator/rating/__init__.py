@@ -10,6 +10,7 @@ breakdowns and costs computed from them; never imports aiohttp (the handlers are
     usage.py     R4 metric values from the store's rollups; a preview's unstored events
     invoices.py  R7..R10 invoices, finalization, breakdowns, costs, preview
     fixtures.py  the fixture document's `products`, `rate_cards` and `contracts`, both ways
+    shapes.py    records in the SDK's response shapes; getRates (R3 at an instant)
 
 Nothing about an invoice is stored: every read recomputes it from the records and the rollups.
 
