@@ -21,7 +21,9 @@ made in a layer has no stored events to count, and one archived in a layer keeps
 
 Rollups (per hour and per day) are kept per *sender key* (the `customer_id` string an event was
 sent with) and metric, and per group value; a customer's usage merges the rollups of its id and
-its aliases at query time, so aliases stay retroactive.
+its aliases at query time, so aliases stay retroactive. Each rollup also remembers the events
+ingested after their hour had ended, so that a read can leave out what was processed after a
+given moment (`Rollup.cells_as_of`, used by rating's frozen invoices) at rollup cost.
 """
 
 from __future__ import annotations
@@ -381,9 +383,10 @@ class Store:
             first_of[transaction_id] = seq
             i = seq - log.offset
             customer_id, event_type = log.customer_ids[i], log.event_types[i]
+            late_at = processed if now is not None else None  # documents' events: never late
             for matcher in self._candidates_for(event_type):
                 if matcher.counts(seq):
-                    self._roll_up(matcher, seq, customer_id, event_type, record)
+                    self._roll_up(matcher, seq, customer_id, event_type, record, late_at)
 
     def _candidates_for(self, event_type: str) -> list[Matcher]:
         candidates = self._candidates.get(event_type)
@@ -400,7 +403,13 @@ class Store:
         return candidates
 
     def _roll_up(
-        self, matcher: Matcher, seq: int, customer_id: str, event_type: str, record: EventLike
+        self,
+        matcher: Matcher,
+        seq: int,
+        customer_id: str,
+        event_type: str,
+        record: EventLike,
+        processed: int | None,
     ) -> None:
         properties = record.properties
         value = matcher.contribution(event_type, properties)
@@ -413,7 +422,7 @@ class Store:
         rollup = self.series.get((customer_id, metric_id))
         if rollup is None:
             rollup = self.series[customer_id, metric_id] = Rollup()
-        rollup.add(aggregation, hour, value, ts, seq)
+        rollup.add(aggregation, hour, value, ts, seq, processed)
         for key in matcher.group_keys:
             # Lacking the key: kept under NO_GROUP, the null group row of `/v1/usage/groups`.
             found = group_value(properties, key)
@@ -423,7 +432,7 @@ class Store:
             rollup = groups.get(found)
             if rollup is None:
                 rollup = groups[found] = Rollup()
-            rollup.add(aggregation, hour, value, ts, seq)
+            rollup.add(aggregation, hour, value, ts, seq, processed)
 
 
 def _metric_record(matcher: Matcher, total: int) -> dict[str, Any]:
