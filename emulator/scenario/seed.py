@@ -1,8 +1,27 @@
-"""The seeded scenario: customers, a catalogue of billable metrics and their usage events.
+"""The seeded scenario: customers, a catalogue of billable metrics and their usage events, and
+what rates them: USAGE products, a rate card and the customers' contracts.
 
 Everything comes from one `random.Random(seed)` and one Faker seeded with the same seed, so a seed
 fixes the whole state byte for byte (Faker is pinned in pyproject.toml: its output changes between
 releases). Events fall on fixed UTC days from `SCENARIO_START`, never the days around today.
+
+The rating part is drawn after the events' generator state is kept, so adding it moved no event,
+customer or metric of a seed. It is written as the fixture document's `products`, `rate_cards`
+(with `rates`) and `contracts` (`Scenario.rating_fields()`, which `emulator.rating.fixtures.
+load_fields` reads):
+
+    products    one USAGE product per rated metric: API requests (pricing groups by region),
+                LLM tokens, Compute seconds, Storage high-water mark, Distinct active users, Seats
+    rate card   "Standard": FLAT rates (per region for API requests; Compute seconds rises on
+                2024-01-15, so January's line splits in two), graduated TIERED for LLM tokens
+                and Seats; every rate in force from 2022-06-01, before any contract
+    contracts   two-year contracts that began 12 to 17 months before the data, so a clock after
+                the data sees a year of invoices: MONTHLY for most customers, QUARTERLY for the
+                second; none for the archived customer nor, with four customers or more, the last
+                (a customer without a contract)
+
+Contracts end by 2025-07-01, so on the wall clock of any later day every invoice is final and the
+explorer shows the same money every day.
 """
 
 from __future__ import annotations
@@ -10,13 +29,19 @@ from __future__ import annotations
 import random
 from collections import Counter
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, NamedTuple
 
 from faker import Faker
 
 from emulator.wire.models import CustomerRecord, MetricDocument
-from emulator.wire.timestamps import US_PER_DAY, US_PER_HOUR, US_PER_SECOND, parse_rfc3339
+from emulator.wire.timestamps import (
+    US_PER_DAY,
+    US_PER_HOUR,
+    US_PER_SECOND,
+    format_rfc3339,
+    parse_rfc3339,
+)
 
 __all__ = ["SCENARIO_START", "GeneratedEvent", "Scenario", "generate"]
 
@@ -66,11 +91,23 @@ class GeneratedEvents:
 
 @dataclass(frozen=True, slots=True)
 class Scenario:
-    """A generated state, shaped like a fixture document (`Store.from_document` takes both)."""
+    """A generated state, shaped like a fixture document (`Store.from_document` takes both; the
+    rating fields are JSON, as a document holds them)."""
 
     customers: list[CustomerRecord]
     billable_metrics: list[MetricDocument]
     events: GeneratedEvents
+    products: list[dict[str, Any]] = field(default_factory=list)
+    rate_cards: list[dict[str, Any]] = field(default_factory=list)
+    contracts: list[dict[str, Any]] = field(default_factory=list)
+
+    def rating_fields(self) -> dict[str, list[dict[str, Any]]]:
+        """The document fields `emulator.rating.fixtures.load_fields` reads."""
+        return {
+            "products": self.products,
+            "rate_cards": self.rate_cards,
+            "contracts": self.contracts,
+        }
 
 
 REGIONS = ["us-east-1", "us-west-2", "eu-west-1", "ap-south-1"]
@@ -173,6 +210,80 @@ def _catalogue() -> list[dict[str, Any]]:
     ]
 
 
+CATALOGUE_CREATED = "2022-06-01T00:00:00Z"
+# (product name, its billable metric, pricing group key)
+_PRODUCTS = [
+    ("API requests", "API requests", ["region"]),
+    ("LLM tokens", "LLM tokens", None),
+    ("Compute seconds", "Compute seconds", None),
+    ("Storage (GB high-water mark)", "Storage high-water mark (GB)", None),
+    ("Active users", "Distinct active users", None),
+    ("Seats", "Seats", None),
+]
+# Prices in USD cents. API requests by region; the rest by product name.
+_REGION_PRICES = {"us-east-1": 0.01, "us-west-2": 0.01, "eu-west-1": 0.012, "ap-south-1": 0.015}
+_PRICE_RISE = format_rfc3339(SCENARIO_START + 14 * US_PER_DAY)  # Compute seconds from 0.05 to 0.06
+_TIERS: dict[str, list[dict[str, Any]]] = {
+    "LLM tokens": [
+        {"price": 0.002, "size": 1_000_000},
+        {"price": 0.0015, "size": 4_000_000},
+        {"price": 0.001, "size": None},
+    ],
+    "Seats": [{"price": 1000, "size": 10}, {"price": 800, "size": None}],
+}
+_FLAT = {"Storage (GB high-water mark)": 2, "Active users": 50}
+
+
+def _month_start(months: int) -> int:
+    """00:00Z on the 1st of the month `months` after SCENARIO_START's (2024-01)."""
+    year, month = divmod(2024 * 12 + months, 12)
+    return parse_rfc3339(f"{year:04d}-{month + 1:02d}-01T00:00:00Z")
+
+
+def _rate(
+    product: str, rate_type: str, starting_at: str = CATALOGUE_CREATED, **price: Any
+) -> dict[str, Any]:
+    return {
+        "product_id": product,
+        "starting_at": starting_at,
+        "ending_before": None,
+        "entitled": True,
+        "rate_type": rate_type,
+        "price": price.get("price"),
+        "tiers": price.get("tiers"),
+        "pricing_group_values": price.get("pricing_group_values"),
+    }
+
+
+def _rate_card(card: str, products: list[dict[str, Any]]) -> dict[str, Any]:
+    """The one rate card, "Standard": see the module's docstring."""
+    rates: list[dict[str, Any]] = []
+    for product in products:
+        pid, name = product["id"], product["name"]
+        if name == "API requests":
+            rates += [
+                _rate(pid, "FLAT", price=price, pricing_group_values={"region": region})
+                for region, price in _REGION_PRICES.items()
+            ]
+        elif name == "Compute seconds":
+            rates += [_rate(pid, "FLAT", price=0.05), _rate(pid, "FLAT", _PRICE_RISE, price=0.06)]
+        elif name in _TIERS:
+            rates.append(_rate(pid, "TIERED", tiers=_TIERS[name]))
+        else:
+            rates.append(_rate(pid, "FLAT", price=_FLAT[name]))
+    return {
+        "id": card,
+        "name": "Standard",
+        "description": "The seeded scenario's list prices, in USD cents",
+        "aliases": [{"name": "standard", "starting_at": None, "ending_before": None}],
+        "custom_fields": {},
+        "created_at": CATALOGUE_CREATED,
+        "created_by": "api",
+        "archived_at": None,
+        "rates": rates,
+    }
+
+
 class _Generator:
     def __init__(self, seed: int, customers: int, days: int, events: int) -> None:
         self.rng = random.Random(seed)
@@ -195,7 +306,72 @@ class _Generator:
             MetricDocument.model_validate({"id": self.uuid(), **spec}) for spec in _catalogue()
         ]
         customers = [self.customer(i) for i in range(self.n_customers)]
-        return Scenario(customers, metrics, self.events(customers))
+        events = self.events(customers)  # keeps the generator's state: what follows moves no event
+        products, card = self.catalogue_products(metrics), self.uuid()
+        contracts = [
+            contract
+            for i, customer in enumerate(customers)
+            if (contract := self.contract(i, customer, card)) is not None
+        ]
+        return Scenario(
+            customers,
+            metrics,
+            events,
+            products,
+            [_rate_card(card, products)],
+            contracts,
+        )
+
+    def catalogue_products(self, metrics: list[MetricDocument]) -> list[dict[str, Any]]:
+        by_name = {m.name: m.id for m in metrics}
+        return [
+            {
+                "id": self.uuid(),
+                "name": name,
+                "type": "USAGE",
+                "billable_metric_id": by_name[metric],
+                "tags": [],
+                "custom_fields": {},
+                "pricing_group_key": key,
+                "quantity_conversion": None,
+                "quantity_rounding": None,
+                "created_at": CATALOGUE_CREATED,
+                "created_by": "api",
+                "archived_at": None,
+            }
+            for name, metric, key in _PRODUCTS
+        ]
+
+    def contract(self, index: int, customer: CustomerRecord, card: str) -> dict[str, Any] | None:
+        """A two-year contract on the card for most customers (see the module's docstring)."""
+        if customer.archived_at is not None or (
+            self.n_customers >= 4 and index == self.n_customers - 1
+        ):
+            return None
+        quarterly = index == 1
+        # Months before the data it began: 12 to 17, a whole quarter for the quarterly one.
+        back = 12 + (3 * self.rng.randrange(2) if quarterly else self.rng.randrange(6))
+        start = _month_start(-back)
+        return {
+            "id": self.uuid(),
+            "customer_id": customer.id,
+            "starting_at": format_rfc3339(start),
+            "ending_before": format_rfc3339(_month_start(24 - back)),
+            "rate_card_id": card,
+            "rate_card_alias": None,
+            "name": None,
+            "uniqueness_key": None,
+            "usage_statement_schedule": {
+                "frequency": "QUARTERLY" if quarterly else "MONTHLY",
+                "day": "FIRST_OF_MONTH",
+                "billing_anchor_date": None,
+            },
+            "custom_fields": {},
+            "created_at": format_rfc3339(start),
+            "created_by": "api",
+            "archived_at": None,
+            "void_invoices": False,
+        }
 
     def customer(self, index: int) -> CustomerRecord:
         rng, fake = self.rng, self.fake
