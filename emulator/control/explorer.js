@@ -12,6 +12,7 @@
   const SEARCH_REQUESTS = 20; // filtered event requests one search makes before asking to go on
   const REVEAL_MS = 1000; // the first render shows its panels at once, unless it takes longer than this
   const SEARCH_BESIDE_CHART = 100000; // up to this many stored events, the first search runs beside the chart
+  const SPEND_DAYS = 92; // days one spend chart may ask breakdowns for
   const DAY_MS = 86400000;
   const COLORS = ["#2f5bd3", "#e8590c", "#0ca678", "#ae3ec9", "#f59f00", "#1098ad", "#e03131",
     "#5c940d", "#7048e8", "#c2255c"];
@@ -161,6 +162,7 @@
         if (!current()) return;
         applyCatalog(catalog);
         fillUsageForm(range);
+        fillSpendRange(range);
         const drawing = drawUsage(); // its request leaves now; the rest is built meanwhile
         sides();
         renderCatalogTables(catalog);
@@ -204,7 +206,10 @@
     // write to localStorage can hold the page, and the first render need not wait for it. (A
     // typed one is remembered as it is typed.)
     localStorage.setItem(TOKEN_KEY, token);
-    await refreshJournal(); // again, with this page's own first calls
+    // The spend panel is read after the first render, which it never delays: it starts below
+    // the window, and its answers (a year of invoices, a month of breakdowns) are the page's
+    // heaviest.
+    await Promise.all([drawSpend(), refreshJournal()]); // the journal again, with the page's own calls
     document.body.dataset.ready = "true";
     schedulePoll();
   }
@@ -281,6 +286,7 @@
     state.metrics = catalog.metrics;
     renderCustomerChecklist();
     renderMetricPicker();
+    renderSpendPicker();
   }
 
   function renderCatalogTables(catalog) {
@@ -602,6 +608,286 @@
       s.label)));
   }
 
+  // --- spend --------------------------------------------------------------------------------
+
+  function renderSpendPicker() {
+    const select = $("spend-customer");
+    const chosen = select.value;
+    select.replaceChildren(...state.customers.map((c) => el("option", { value: c.id },
+      c.archived_at ? `${c.name} (archived)` : c.name)));
+    if (state.customers.some((c) => c.id === chosen)) select.value = chosen;
+    else {
+      const first = state.customers.find((c) => !c.archived_at) || state.customers[0];
+      if (first) select.value = first.id;
+    }
+  }
+
+  function fillSpendRange(range) {
+    if ($("spend-from").value && $("spend-to").value) return;
+    $("spend-from").value = day(range ? range.first : dayMs("2024-01-01"));
+    $("spend-to").value = day(range ? range.last : dayMs("2024-01-07"));
+  }
+
+  // An error that says which request failed.
+  async function asking(what, promise) {
+    try {
+      return await promise;
+    } catch (error) {
+      error.what = what;
+      throw error;
+    }
+  }
+
+  // Every page of a GET that pages with `next_page` in the query string (RATING.md's "Q").
+  async function getPages(path, params) {
+    const items = [];
+    let next = null;
+    do {
+      const query = new URLSearchParams(params);
+      if (next) query.set("next_page", next);
+      const page = await api("GET", `${path}?${query}`);
+      items.push(...page.data);
+      next = page.next_page;
+    } while (next && items.length < LIST_CAP);
+    return items;
+  }
+
+  // Every contract of the customer: POST /v2/contracts/list, following its cursor if it has one.
+  async function readContracts(customerId) {
+    const contracts = [];
+    let cursor = null;
+    do {
+      const body = { customer_id: customerId };
+      if (cursor) body.cursor = cursor;
+      const page = await api("POST", "/v2/contracts/list", body);
+      contracts.push(...page.data);
+      cursor = page.cursor || page.next_page || null;
+    } while (cursor && contracts.length < LIST_CAP);
+    return contracts;
+  }
+
+  async function rateCardNames(contracts) {
+    const ids = [...new Set(contracts.map((c) => c.rate_card_id).filter(Boolean))];
+    const cards = await Promise.all(ids.map((id) =>
+      api("POST", "/v1/contract-pricing/rate-cards/get", { id }).then((answer) => answer.data)));
+    return new Map(cards.map((card) => [card.id, card.name]));
+  }
+
+  function spendQuery() {
+    const customerId = $("spend-customer").value;
+    const from = dayMs($("spend-from").value);
+    const to = dayMs($("spend-to").value);
+    if (!customerId) throw new Error("pick a customer");
+    if (Number.isNaN(from) || Number.isNaN(to)) throw new Error("pick the chart's first and last day");
+    if (to < from) throw new Error("the chart's last day is before its first day");
+    if ((to - from) / DAY_MS + 1 > SPEND_DAYS) {
+      throw new Error(`the chart shows at most ${SPEND_DAYS} days: pick fewer`);
+    }
+    return {
+      customerId,
+      startingOn: `${day(from)}T00:00:00Z`,
+      endingBefore: `${day(to + DAY_MS)}T00:00:00Z`,
+      skipZero: $("spend-zero").checked,
+    };
+  }
+
+  async function drawSpend() {
+    const current = ticket("spend");
+    let query;
+    try {
+      query = spendQuery();
+    } catch (error) {
+      say("spend-status", error.message, "error");
+      return;
+    }
+    say("spend-status", "Reading contracts, invoices and breakdowns…");
+    const started = performance.now();
+    const path = `/v1/customers/${encodeURIComponent(query.customerId)}/invoices`;
+    let contracts, cards, invoices, breakdowns;
+    try {
+      [[contracts, cards], invoices, breakdowns] = await Promise.all([
+        asking("POST /v2/contracts/list", readContracts(query.customerId)
+          .then(async (found) => [found, await asking("POST /v1/contract-pricing/rate-cards/get", rateCardNames(found))])),
+        asking("GET /v1/customers/{id}/invoices", getPages(path, {
+          sort: "date_desc", skip_zero_qty_line_items: String(query.skipZero), limit: "100",
+        })),
+        asking("GET /v1/customers/{id}/invoices/breakdowns", getPages(`${path}/breakdowns`, {
+          starting_on: query.startingOn, ending_before: query.endingBefore, window_size: "day",
+        })),
+      ]);
+    } catch (error) {
+      if (current()) failure("spend-status", error.what || "Spend", error);
+      return;
+    }
+    if (!current()) return;
+    renderContracts(contracts, cards);
+    renderInvoices(invoices);
+    renderSpendDays(query, breakdowns);
+    const ms = performance.now() - started;
+    say("spend-status", `${contracts.length} contract${contracts.length === 1 ? "" : "s"}, ` +
+      `${invoices.length} invoice${invoices.length === 1 ? "" : "s"}, ${breakdowns.length} daily ` +
+      `breakdown${breakdowns.length === 1 ? "" : "s"} (${ms.toFixed(0)} ms)`, "ok");
+    $("spend").dataset.draws = String(Number($("spend").dataset.draws || 0) + 1);
+  }
+
+  function renderContracts(contracts, cards) {
+    const body = $("spend-contracts").tBodies[0];
+    if (!contracts.length) {
+      body.replaceChildren(el("tr", {}, el("td", { colspan: 5, class: "null" }, "no contract")));
+      return;
+    }
+    body.replaceChildren(...contracts.map((c) => {
+      const schedule = c.usage_statement_schedule || {};
+      return el("tr", { class: c.archived_at ? "archived" : null, dataset: { id: c.id } },
+        el("td", {}, c.name ? el("span", { class: "name" }, c.name) : null, el("span", { class: "sub mono id" }, c.id)),
+        el("td", { dataset: { field: "rate_card" } }, cards.get(c.rate_card_id) || c.rate_card_id || "none"),
+        el("td", { class: "mono", dataset: { field: "starting_at" } }, c.starting_at),
+        el("td", { class: c.ending_before ? "mono" : "null", dataset: { field: "ending_before" } }, c.ending_before || "open-ended"),
+        el("td", {}, el("span", { dataset: { field: "schedule" } }, schedule.frequency || "none"),
+          schedule.billing_anchor_date
+            ? el("span", { class: "sub" }, "anchor ", el("span", { class: "mono", dataset: { field: "anchor" } }, schedule.billing_anchor_date))
+            : null),
+      );
+    }));
+  }
+
+  function lineLabel(line, invoice) {
+    const parts = [line.name];
+    if (line.pricing_group_values) {
+      parts.push(Object.entries(line.pricing_group_values).map(([k, v]) => `${k} ${v}`).join(", "));
+    }
+    if (line.tier) parts.push(`tier ${line.tier.level} from ${line.tier.starting_at}`);
+    if (line.starting_at !== invoice.start_timestamp || line.ending_before !== invoice.end_timestamp) {
+      parts.push(`${line.starting_at.slice(0, 10)} to ${line.ending_before.slice(0, 10)}`);
+    }
+    return parts.join(" · ");
+  }
+
+  function renderInvoices(invoices) {
+    $("spend-invoices-count").textContent = `${invoices.length}, newest first`;
+    const body = $("spend-invoices").tBodies[0];
+    if (!invoices.length) {
+      body.replaceChildren(el("tr", {}, el("td", { colspan: 4, class: "null" }, "no invoice")));
+      return;
+    }
+    body.replaceChildren(...invoices.map((inv) => {
+      const lines = inv.line_items || [];
+      const period = `${inv.start_timestamp} to ${inv.end_timestamp}`;
+      return el("tr", { class: "invoice", dataset: { id: inv.id, contract: inv.contract_id } },
+        el("td", { class: "mono period", title: period, dataset: { start: inv.start_timestamp, end: inv.end_timestamp } },
+          `${inv.start_timestamp.slice(0, 10)} → ${inv.end_timestamp.slice(0, 10)}`),
+        el("td", {}, el("span", { class: inv.status === "FINALIZED" ? "tag" : "tag off", dataset: { field: "status" } }, inv.status)),
+        el("td", { class: "n", dataset: { field: "total" } }, exact(inv.total)),
+        el("td", {}, lines.length
+          ? el("details", {},
+            el("summary", {}, `${lines.length} line${lines.length === 1 ? "" : "s"}`),
+            el("table", { class: "lines" },
+              el("caption", { class: "visually-hidden" }, `Lines of the invoice for ${period}`),
+              el("tbody", {}, lines.map((line) => el("tr", { class: "line", dataset: { product: line.product_id } },
+                el("td", { class: "product" }, lineLabel(line, inv)),
+                el("td", { class: "n", dataset: { field: "quantity" } }, exact(line.quantity)),
+                el("td", { "aria-hidden": "true" }, "×"),
+                el("td", { class: "n", dataset: { field: "unit_price" } }, exact(line.unit_price)),
+                el("td", { "aria-hidden": "true" }, "="),
+                el("td", { class: "n", dataset: { field: "total" } }, exact(line.total)),
+              )))))
+          : el("span", { class: "null" }, "no lines")),
+      );
+    }));
+  }
+
+  // Exact sums of the API's decimal numbers: money is exact, and a float sum could show
+  // 0.30000000000000004 where the numbers add up to 0.3.
+  function decimalParts(value) {
+    let text = String(value);
+    if (/e/i.test(text)) text = value.toFixed(20);
+    const negative = text.startsWith("-");
+    if (negative) text = text.slice(1);
+    const [whole, fraction = ""] = text.split(".");
+    const digits = BigInt(whole + fraction);
+    return { digits: negative ? -digits : digits, scale: fraction.length };
+  }
+
+  function exactSum(values) {
+    const parts = values.map(decimalParts);
+    const scale = Math.max(0, ...parts.map((p) => p.scale));
+    let sum = 0n;
+    for (const p of parts) sum += p.digits * 10n ** BigInt(scale - p.scale);
+    const digits = (sum < 0n ? -sum : sum).toString().padStart(scale + 1, "0");
+    const whole = scale ? digits.slice(0, -scale) : digits;
+    const fraction = scale ? digits.slice(-scale).replace(/0+$/, "") : "";
+    return `${sum < 0n ? "-" : ""}${whole}${fraction ? `.${fraction}` : ""}`;
+  }
+
+  // One row and one bar per day that has breakdowns: the exact sum of their totals (one per
+  // invoice covering the day: a customer with two contracts has two).
+  function renderSpendDays(query, breakdowns) {
+    const byDay = new Map();
+    for (const item of breakdowns) {
+      const key = item.breakdown_start_timestamp.slice(0, 10);
+      if (!byDay.has(key)) byDay.set(key, []);
+      byDay.get(key).push(item.total);
+    }
+    const days = [...byDay.keys()].sort().map((key) => ({ day: key, count: byDay.get(key).length, total: exactSum(byDay.get(key)) }));
+    const body = $("spend-days").tBodies[0];
+    body.replaceChildren(...days.map((d) => el("tr", { dataset: { day: d.day } },
+      el("td", { class: "mono when" }, d.day),
+      el("td", { class: "n", dataset: { field: "count" } }, d.count),
+      el("td", { class: "n", dataset: { field: "total" } }, d.total),
+    )));
+    if (!days.length) body.replaceChildren(el("tr", {}, el("td", { colspan: 3, class: "null" }, "no breakdown in these days")));
+    drawSpendChart(query, days);
+  }
+
+  function drawSpendChart(query, days) {
+    const width = 640;
+    const height = 240;
+    const left = 64;
+    const right = 10;
+    const top = 10;
+    const bottom = 30;
+    const first = dayMs(query.startingOn.slice(0, 10));
+    const count = Math.round((dayMs(query.endingBefore.slice(0, 10)) - first) / DAY_MS);
+    const plotW = width - left - right;
+    const plotH = height - top - bottom;
+    const values = days.map((d) => Number(d.total));
+    const low = Math.min(0, ...values);
+    let high = Math.max(0, ...values);
+    if (high === low) high = low + 1;
+    const step = niceStep(high - low);
+    const yMin = Math.floor(low / step) * step;
+    const yMax = Math.ceil(high / step) * step;
+    const y = (v) => top + plotH - ((v - yMin) / (yMax - yMin)) * plotH;
+    const slot = plotW / count;
+    const x = (key) => left + ((dayMs(key) - first) / DAY_MS) * slot;
+    const chart = svg("svg", {
+      class: "plot", viewBox: `0 0 ${width} ${height}`, role: "img",
+      "aria-label": `Daily spend in USD cents from ${query.startingOn} to ${query.endingBefore}; ` +
+        "the table under it has the numbers",
+    });
+    for (let v = yMin; v <= yMax + step / 2; v += step) {
+      chart.append(svg("line", { class: "grid", x1: left, x2: width - right, y1: y(v), y2: y(v) }),
+        svg("text", { x: left - 6, y: y(v) + 4, "text-anchor": "end" }, tickLabel(v)));
+    }
+    chart.append(svg("line", { class: "axis", x1: left, x2: left, y1: top, y2: top + plotH }),
+      svg("line", { class: "axis", x1: left, x2: width - right, y1: y(0), y2: y(0) }));
+    const every = Math.max(1, Math.ceil(count / 7));
+    for (let i = 0; i < count; i += every) {
+      const key = day(first + i * DAY_MS);
+      chart.append(svg("text", { x: x(key) + slot / 2, y: top + plotH + 18, "text-anchor": "middle" }, key.slice(5)));
+    }
+    const gap = Math.min(2, slot / 4);
+    for (const d of days) {
+      const value = Number(d.total);
+      chart.append(svg("rect", {
+        class: "bar", x: (x(d.day) + gap).toFixed(1), width: Math.max(0.5, slot - 2 * gap).toFixed(1),
+        y: y(Math.max(0, value)).toFixed(1), height: Math.abs(y(value) - y(0)).toFixed(1),
+        dataset: { day: d.day, total: d.total },
+      }, svg("title", {}, `${d.day}: ${d.total} cents`)));
+    }
+    $("spend-chart").replaceChildren(chart);
+  }
+
   // --- events -------------------------------------------------------------------------------
 
   // `bigStore`, when given, is called where the store holds more than SEARCH_BESIDE_CHART events,
@@ -842,6 +1128,7 @@
       openTenant(token);
     });
     on("usage-form", "submit", drawUsage);
+    on("spend-form", "submit", drawSpend);
     on("usage-metric", "change", fillGroupKeys);
     on("usage-all", "click", () => {
       const active = new Set(state.customers.filter((c) => !c.archived_at).map((c) => c.id));
@@ -933,7 +1220,7 @@
         return;
       }
       await Promise.all([loadCatalog(), refreshEvents(true), refreshClock(), refreshConfig()]);
-      await drawUsage();
+      await Promise.all([drawUsage(), drawSpend()]);
     });
     on("snapshot", "click", async () => {
       try {

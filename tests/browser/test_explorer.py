@@ -103,8 +103,8 @@ def draw(page: Page) -> None:
     expect(usage).to_have_attribute("data-draws", str(drawn + 1))
 
 
-PANELS = ["customers", "metrics", "events", "journal", "faults"]
-PANELS_BELOW = ["metrics", "events", "journal", "faults"]  # below a 900-pixel window
+PANELS = ["customers", "spend", "metrics", "events", "journal", "faults"]
+PANELS_BELOW = ["spend", "metrics", "events", "journal", "faults"]  # below a 900-pixel window
 # The panels' content-visibility when the page marks its first render; and, at every animation
 # frame (before it is painted), the panels in the window that would be painted skipped.
 WATCH_PANELS = f"""
