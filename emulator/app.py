@@ -5,7 +5,7 @@ from __future__ import annotations
 from aiohttp import web
 
 from emulator.routes import ROUTES as ROUTES_TABLE
-from emulator.scenario.initial import base_identity, initial_state
+from emulator.scenario.initial import base_identity, initial_world
 from emulator.settings import Settings
 from emulator.tenancy.statefile import read_state_file, write_state_file
 from emulator.tenancy.tenants import Tenants
@@ -31,8 +31,10 @@ def create_app(settings: Settings, tenants: Tenants | None = None) -> web.Applic
     if tenants is None:
         state_file = settings.state_file
         saved = read_state_file(state_file, app[BASE_IDENTITY]) if state_file else None
-        initial, start_clock = initial_state(settings)
-        tenants = Tenants(initial, settings.journal_size, saved, start_clock, settings.max_tenants)
+        initial, catalog, start_clock = initial_world(settings)
+        tenants = Tenants(
+            initial, settings.journal_size, saved, start_clock, settings.max_tenants, catalog
+        )
     app[TENANTS] = tenants
     app[RESPONSES] = ResponseCache(settings.response_cache_mb * 2**20)
     if settings.state_file is not None:

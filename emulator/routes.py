@@ -7,12 +7,21 @@ from the same rows. To add an endpoint, write its handler and add its row here.
 
 from __future__ import annotations
 
-from emulator.api import billable_metrics, billing_configurations, customers
+from emulator.api import (
+    billable_metrics,
+    billing_configurations,
+    contracts,
+    customers,
+    invoices,
+    products,
+    rate_cards,
+)
 from emulator.api.events import search_events
 from emulator.api.ingest import BATCH, ingest
 from emulator.api.usage import list_usage
 from emulator.api.usage_groups import list_with_groups
 from emulator.control import explorer, handlers
+from emulator.rating.records import ContractCreate, ProductCreate, RateCardCreate
 from emulator.web.openapi import serve_openapi
 from emulator.web.routing import Route, header, query
 from emulator.wire.answers import (
@@ -69,6 +78,18 @@ from emulator.wire.models import (
     UsageQuery,
 )
 from emulator.wire.pagination import PAGE_SIZE_HEADER
+from emulator.wire.rating import (
+    BalanceList,
+    ContractArchive,
+    ContractGet,
+    ContractList,
+    IdGet,
+    NetBalanceQuery,
+    PreviewEvents,
+    ProductArchive,
+    ProductList,
+    RatesQuery,
+)
 
 __all__ = ["ROUTES"]
 
@@ -78,6 +99,24 @@ _LIST = (
 )
 _ARCHIVED = query("include_archived", {"type": "boolean"})
 _PAGE_SIZE = header(PAGE_SIZE_HEADER, {"type": "integer", "minimum": 1, "maximum": MAX_PAGE_SIZE})
+# Rating's answers (RATING.md section 2), written out: `data` holds the SDK's shapes
+# (`emulator/rating/shapes.py`, `Invoice.to_wire`), which tests/rating/test_shapes.py checks
+# against the SDK's own models.
+_OBJECTS = {"type": "array", "items": {"type": "object"}}
+_NEXT = {"type": ["string", "null"]}
+_Q_PAGE = {
+    "type": "object",
+    "required": ["data", "next_page"],
+    "properties": {"data": _OBJECTS, "next_page": _NEXT},
+}
+_C_PAGE = {
+    "type": "object",
+    "required": ["data", "cursor"],
+    "properties": {"data": _OBJECTS, "cursor": _NEXT},
+}
+_ONE = {"type": "object", "required": ["data"], "properties": {"data": {"type": "object"}}}
+_MANY = {"type": "object", "required": ["data"], "properties": {"data": _OBJECTS}}
+_RATING = (400, 401, 404, 409)
 _ALL = (400, 401, 409)  # validation, auth, and an Idempotency-Key reused with another request
 _FOUND = (400, 401, 404)
 
@@ -123,6 +162,67 @@ ROUTES: tuple[Route, ...] = (
     Route("POST", "/v1/archiveCustomerBillingProviderConfigurations",
           billing_configurations.archive_configurations, "Archive billing provider configurations",
           BillingConfigurationsArchive, ArchivedConfigurationsAnswer, (400, 401, 404, 409)),
+    # Rating: products, rate cards and rates, contracts, invoices (RATING.md section 2).
+    Route("POST", "/v1/contract-pricing/products/create", products.create_product,
+          "Create a product", ProductCreate, IdAnswer, _RATING),
+    Route("POST", "/v1/contract-pricing/products/get", products.get_product, "Get a product",
+          IdGet, _ONE, _RATING),
+    Route("POST", "/v1/contract-pricing/products/list", products.list_products, "List products",
+          ProductList, _Q_PAGE, _RATING, _LIST, body_required=False),
+    Route("POST", "/v1/contract-pricing/products/archive", products.archive_product,
+          "Archive a product", ProductArchive, IdAnswer, _RATING),
+    Route("POST", "/v1/contract-pricing/rate-cards/create", rate_cards.create_rate_card,
+          "Create a rate card", RateCardCreate, IdAnswer, _RATING),
+    Route("POST", "/v1/contract-pricing/rate-cards/get", rate_cards.get_rate_card,
+          "Get a rate card", IdGet, _ONE, _RATING),
+    Route("POST", "/v1/contract-pricing/rate-cards/list", rate_cards.list_rate_cards,
+          "List rate cards", {"type": "object"}, _Q_PAGE, _RATING, _LIST, body_required=False),
+    Route("POST", "/v1/contract-pricing/rate-cards/archive", rate_cards.archive_rate_card,
+          "Archive a rate card", IdGet, IdAnswer, _RATING),
+    Route("POST", "/v1/contract-pricing/rate-cards/addRate", rate_cards.add_rate,
+          "Add a rate to a rate card", rate_cards.RateAddOne, _ONE, _RATING),
+    Route("POST", "/v1/contract-pricing/rate-cards/addRates", rate_cards.add_rates,
+          "Add rates to a rate card, all or none", rate_cards.RatesAdd, IdAnswer, _RATING),
+    Route("POST", "/v1/contract-pricing/rate-cards/getRates", rate_cards.get_rates,
+          "A rate card's rates in force at an instant", RatesQuery, _Q_PAGE, _RATING, _LIST),
+    Route("POST", "/v1/contracts/create", contracts.create_contract, "Create a contract",
+          ContractCreate, IdAnswer, _RATING),
+    Route("POST", "/v1/contracts/archive", contracts.archive_contract, "Archive a contract",
+          ContractArchive, IdAnswer, _RATING),
+    Route("POST", "/v2/contracts/list", contracts.list_contracts, "A customer's contracts",
+          ContractList, _C_PAGE, _RATING),
+    Route("POST", "/v2/contracts/get", contracts.get_contract, "Get a contract", ContractGet,
+          _ONE, _RATING),
+    Route("POST", "/v1/contracts/customerBalances/list", contracts.list_balances,
+          "A customer's commits and credits (none: step B is not built)", BalanceList, _Q_PAGE,
+          _RATING),
+    Route("POST", "/v1/contracts/customerBalances/getNetBalance", contracts.get_net_balance,
+          "A customer's net balance (0: step B is not built)", NetBalanceQuery, _ONE, _RATING),
+    Route("GET", "/v1/credit-types/list", contracts.list_credit_types, "List pricing units",
+          None, _Q_PAGE, parameters=_LIST),
+    Route("GET", "/v1/customers/{customer_id}/invoices", invoices.list_invoices,
+          "A customer's invoices, computed", None, _Q_PAGE, _FOUND,
+          (*_LIST, query("status", {"type": "string"}), query("contract_id", {"type": "string"}),
+           query("credit_type_id", {"type": "string"}), query("type", {"type": "string"}),
+           query("starting_on", {"type": "string"}), query("ending_before", {"type": "string"}),
+           query("sort", {"type": "string"}),
+           query("skip_zero_qty_line_items", {"type": "boolean"}))),
+    Route("GET", "/v1/customers/{customer_id}/invoices/breakdowns", invoices.list_breakdowns,
+          "A customer's invoices cut into day or hour windows", None, _Q_PAGE, _FOUND,
+          (*_LIST, query("starting_on", {"type": "string"}),
+           query("ending_before", {"type": "string"}), query("window_size", {"type": "string"}),
+           query("status", {"type": "string"}), query("credit_type_id", {"type": "string"}),
+           query("sort", {"type": "string"}),
+           query("skip_zero_qty_line_items", {"type": "boolean"}))),
+    Route("GET", "/v1/customers/{customer_id}/invoices/{invoice_id:(?!breakdowns$)[^/]+}",
+          invoices.get_invoice, "Get an invoice", None, _ONE, _FOUND,
+          (query("skip_zero_qty_line_items", {"type": "boolean"}),)),
+    Route("GET", "/v1/customers/{customer_id}/costs", invoices.list_costs,
+          "A customer's costs per day", None, _Q_PAGE, _FOUND,
+          (*_LIST, query("starting_on", {"type": "string"}),
+           query("ending_before", {"type": "string"}))),
+    Route("POST", "/v1/customers/{customer_id}/previewEvents", invoices.preview_events,
+          "Preview the current draft invoices with some events", PreviewEvents, _MANY, _RATING),
     # Billable metrics.
     Route("POST", "/v1/billable-metrics/create", billable_metrics.create_metric,
           "Create a billable metric", BillableMetricCreate, IdAnswer, _ALL),

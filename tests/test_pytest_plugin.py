@@ -63,7 +63,7 @@ class TestPlugin:
             @pytest.mark.metronome_emulator(fixtures={str(SMALL)!r}, page_size=4)
             def test_small(metronome_emulator):
                 assert len(metronome_emulator.state()["customers"]) == 3
-                assert metronome_emulator.request("GET", "/_emulator/config") == {{"page_size": 4}}
+                assert metronome_emulator.request("GET", "/_emulator/config") == {{"page_size": 4, "invoice_grace_seconds": 86400}}
             """
         )
         pytester.runpytest("-p", "no:cacheprovider").assert_outcomes(passed=1)
@@ -95,7 +95,7 @@ class TestPlugin:
             """
             def test_env(metronome_emulator):
                 assert len(metronome_emulator.state()["events"]) == 12
-                assert metronome_emulator.request("GET", "/_emulator/config") == {"page_size": 5}
+                assert metronome_emulator.request("GET", "/_emulator/config") == {"page_size": 5, "invoice_grace_seconds": 86400}
             """
         )
         pytester.runpytest("-p", "no:cacheprovider").assert_outcomes(passed=1)

@@ -37,7 +37,10 @@ class TestEmulator:
         with Emulator(seed=3, customers=2, days=1, events=50, page_size=7) as emu:
             assert emu.url.startswith("http://127.0.0.1:")
             assert emu.request("GET", "/_emulator/health")["events"] == 50
-            assert emu.request("GET", "/_emulator/config") == {"page_size": 7}
+            assert emu.request("GET", "/_emulator/config") == {
+                "page_size": 7,
+                "invoice_grace_seconds": 86400,
+            }
             port = int(emu.url.rsplit(":", 1)[1])
         assert _port_free(port)  # stopped: nothing listens there any more
 
@@ -51,7 +54,7 @@ class TestEmulator:
             assert emu.reset() == {"customers": 2, "billable_metrics": 9, "events": 20}
             assert emu.state() == seeded
             assert emu.reset(events=5)["events"] == 5
-            assert emu.configure(3) == {"page_size": 3}
+            assert emu.configure(3) == {"page_size": 3, "invoice_grace_seconds": 86400}
 
     def test_refusals_raise(self) -> None:
         with Emulator(customers=1, days=1, events=1) as emu, pytest.raises(EmulatorError) as caught:
@@ -259,7 +262,10 @@ class TestEmulatorProcess:
         ) as emu:
             assert emu.url.startswith("http://127.0.0.1:")
             assert emu.request("GET", "/_emulator/health")["events"] == 50
-            assert emu.request("GET", "/_emulator/config") == {"page_size": 7}
+            assert emu.request("GET", "/_emulator/config") == {
+                "page_size": 7,
+                "invoice_grace_seconds": 86400,
+            }
             assert emu.clock() == {"now": "2024-01-02T00:00:00Z", "frozen": True}
             assert emu.tenant("other").reset(events=5)["events"] == 5
             port = int(emu.url.rsplit(":", 1)[1])

@@ -10,7 +10,8 @@ from aiohttp import web
 
 from emulator import __version__
 from emulator.metering.store import Store
-from emulator.scenario.documents import document_pieces, load_document
+from emulator.rating.fixtures import export_fields
+from emulator.scenario.documents import document_pieces, load_document, rating_piece
 from emulator.scenario.seed import generate
 from emulator.tenancy.statefile import StateFileError, write_state_file
 from emulator.tenancy.tenants import Tenant
@@ -49,7 +50,8 @@ async def health(request: web.Request) -> web.Response:
 async def get_state(request: web.Request) -> web.StreamResponse:
     """The tenant's state as a fixture document, with its clock (null: the wall clock)."""
     tenant = request[TENANT]
-    return await _stream_document(request, tenant.store, tenant.clock.frozen_at)
+    rating = export_fields(tenant.catalog)
+    return await _stream_document(request, tenant.store, tenant.clock.frozen_at, rating)
 
 
 def _summary(store: Store) -> dict[str, int]:
@@ -64,7 +66,7 @@ async def post_state(request: web.Request) -> web.Response:
     """Replace this tenant's state with the posted fixture document."""
     loaded = await asyncio.to_thread(load_document, await read_body(request))
     tenant = request[TENANT]
-    tenant.replace(loaded.store)
+    tenant.replace(loaded.store, loaded.catalog)
     tenant.clock.set(loaded.clock if loaded.clock_given else request.app[TENANTS].start_clock)
     return json_response(_summary(loaded.store))
 
@@ -91,7 +93,7 @@ async def reset(request: web.Request) -> web.Response:
         # A million events take seconds: built apart, so other requests are answered meanwhile.
         tenant.replace(await asyncio.to_thread(Store.from_document, scenario))
     else:
-        tenant.replace(request.app[TENANTS].initial)
+        tenant.replace(request.app[TENANTS].initial, request.app[TENANTS].initial_catalog)
     tenant.clock.set(request.app[TENANTS].start_clock)
     return json_response(_summary(tenant.store))
 
@@ -128,7 +130,10 @@ async def delete_tenant(request: web.Request) -> web.Response:
 
 def _config(request: web.Request) -> dict[str, object]:
     tenant = request[TENANT]
-    return {"page_size": tenant.page_size or request.app[SETTINGS].page_size}
+    return {
+        "page_size": tenant.page_size or request.app[SETTINGS].page_size,
+        "invoice_grace_seconds": tenant.grace // 1_000_000,
+    }
 
 
 async def get_config(request: web.Request) -> web.Response:
@@ -139,6 +144,8 @@ async def patch_config(request: web.Request) -> web.Response:
     patch = await read_model(request, ConfigPatch)
     if "page_size" in patch.model_fields_set:
         request[TENANT].page_size = patch.page_size
+    if "invoice_grace_seconds" in patch.model_fields_set:
+        request[TENANT].grace_seconds = patch.invoice_grace_seconds
     return json_response(_config(request))
 
 
@@ -185,12 +192,16 @@ async def snapshot(request: web.Request) -> web.Response:
 
 
 async def _stream_document(
-    request: web.Request, store: Store, clock: int | None
+    request: web.Request,
+    store: Store,
+    clock: int | None,
+    rating: dict[str, list[dict[str, object]]] | None = None,
 ) -> web.StreamResponse:
     """The store's fixture document, with the tenant's clock, written out in slices. Events
     ingested while it is written are not in it: it is the state when the export began."""
     stamp = None if clock is None else format_rfc3339(clock)
-    pieces = document_pieces(store.document_source(), b',"clock":%b' % encode_json(stamp))
+    tail = rating_piece(rating) + b',"clock":%b' % encode_json(stamp)
+    pieces = document_pieces(store.document_source(), tail)
     response = web.StreamResponse(headers={"Content-Type": "application/json"})
     await response.prepare(request)
     async for piece in paced(pieces):

@@ -367,10 +367,11 @@ class Store:
         self.version = next(_VERSIONS)
         log, first_of, others = self.events, self._first, self._others
         for record in records:
+            recorded: int | None = None
             if now is not None:
                 processed = now
             else:
-                recorded: int | None = getattr(record, "processed_at", None)
+                recorded = getattr(record, "processed_at", None)
                 processed = record.timestamp if recorded is None else recorded
             transaction_id = record.transaction_id
             first = first_of.get(transaction_id)
@@ -383,7 +384,10 @@ class Store:
             first_of[transaction_id] = seq
             i = seq - log.offset
             customer_id, event_type = log.customer_ids[i], log.event_types[i]
-            late_at = processed if now is not None else None  # documents' events: never late
+            # A document's event is never late unless it says when it was processed (an export
+            # of events ingested through the API): then as the API had it, so that a finalized
+            # invoice (rating's R9) reads the same after an export and a load.
+            late_at = processed if now is not None else recorded
             for matcher in self._candidates_for(event_type):
                 if matcher.counts(seq):
                     self._roll_up(matcher, seq, customer_id, event_type, record, late_at)

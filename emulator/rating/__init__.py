@@ -32,9 +32,11 @@ whatever the order of reads. Reading one must cost what reading the same usage c
 
 So the common case (nothing arrived after the freeze) reads exactly the cells a live read reads,
 and a late event costs work only in the hours it touched, never a scan of the event log. Seed and
-fixture events are never late (R9: they always count). Rates carry `added_at` (the clock when
-added through the API) and a frozen invoice prices with the rates added by its freeze.
-Breakdowns and costs are always live.
+fixture events are never late (R9: they always count), unless the document gives an event's
+`processed_at` past its hour (an export of events ingested late through the API): then it is late
+as it was, so a tenant's export loads back with the same finalized invoices. Rates carry
+`added_at` (the clock when added through the API) and a frozen invoice prices with the rates
+added by its freeze. Breakdowns and costs are always live.
 """
 
 from emulator.rating.catalog import Catalog

@@ -18,11 +18,13 @@ from pydantic import TypeAdapter, ValidationError
 from pydantic_core import from_json
 
 from emulator.metering.store import DocumentSource, Store
+from emulator.rating.catalog import Catalog
+from emulator.rating.fixtures import load_fields
 from emulator.wire.encoding import encode_json
 from emulator.wire.errors import BadRequest, message_for
 from emulator.wire.models import CustomerRecord, EventDocument, MetricDocument, Timestamp
 
-__all__ = ["LoadedDocument", "document_pieces", "load_document"]
+__all__ = ["LoadedDocument", "document_pieces", "load_document", "rating_piece"]
 
 _CUSTOMERS = TypeAdapter(list[CustomerRecord])
 _METRICS = TypeAdapter(list[MetricDocument])
@@ -33,6 +35,7 @@ _WHAT = "state document"
 @dataclass(frozen=True, slots=True)
 class LoadedDocument:
     store: Store
+    catalog: Catalog
     clock_given: bool  # the document has a `clock` (null: the wall clock)
     clock: int | None
 
@@ -65,7 +68,8 @@ def load_document(body: bytes) -> LoadedDocument:
     if not isinstance(events, list):
         raise BadRequest("events must be a JSON array")
     store = Store.from_document(_Parsed(customers, metrics, _validated(events)))
-    return LoadedDocument(store, "clock" in raw, clock)
+    catalog = load_fields(raw, store)
+    return LoadedDocument(store, catalog, "clock" in raw, clock)
 
 
 def _section(adapter: TypeAdapter[Any], raw: dict[str, Any], name: str, default: Any) -> Any:
@@ -90,6 +94,18 @@ def _validated(events: list[Any]) -> Iterator[EventDocument]:
 def _named(message: str, where: str) -> str:
     """pydantic's message, with the path from the document's top."""
     return message if message.startswith(where) else f"{where}.{message}"
+
+
+def rating_piece(fields: dict[str, list[dict[str, Any]]] | None) -> bytes:
+    """`,"products":...,"rate_cards":...,"contracts":...`: the rating fields of a document
+    (`emulator.rating.fixtures.export_fields`), to go in `document_pieces`'s tail; nothing for
+    None."""
+    if fields is None:
+        return b""
+    return b"".join(
+        b',"%b":%b' % (name.encode(), encode_json(fields[name]))
+        for name in ("products", "rate_cards", "contracts")
+    )
 
 
 def document_pieces(source: DocumentSource, tail: bytes = b"") -> Iterator[bytes]:

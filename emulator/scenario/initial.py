@@ -12,12 +12,21 @@ from pydantic import ValidationError
 
 from emulator.metering.events import EventLike
 from emulator.metering.store import Store
+from emulator.rating.catalog import Catalog
+from emulator.rating.fixtures import load_fields
 from emulator.scenario.seed import generate
 from emulator.settings import Settings
 from emulator.wire.errors import ApiError, message_for
 from emulator.wire.models import CustomerRecord, FixtureDocument, MetricDocument
 
-__all__ = ["FixtureError", "base_identity", "initial_state", "load_fixture", "load_fixture_file"]
+__all__ = [
+    "FixtureError",
+    "base_identity",
+    "initial_state",
+    "initial_world",
+    "load_fixture",
+    "load_fixture_file",
+]
 
 
 class FixtureError(Exception):
@@ -31,13 +40,20 @@ def load_fixture_file(path: Path) -> Store:
 def load_fixture(path: Path) -> tuple[Store, int | None]:
     """The state a fixture file describes, and its clock (None when it has none, or the wall
     clock)."""
+    store, _, clock = load_fixture_world(path)
+    return store, clock
+
+
+def load_fixture_world(path: Path) -> tuple[Store, Catalog, int | None]:
+    """The state a fixture file describes, its rating catalog, and its clock."""
     try:
         text = path.read_bytes()
     except OSError as exc:
         raise FixtureError(f"cannot read fixture file {path}: {exc.strerror}") from None
     try:
         document = FixtureDocument.model_validate_json(text)
-        return Store.from_document(document), document.clock
+        store = Store.from_document(document)
+        return store, load_fields(document.rating_fields(), store), document.clock
     except ValidationError as exc:
         raise FixtureError(f"{path}: {message_for(exc, 'fixture document')}") from None
     except ApiError as exc:
@@ -67,10 +83,17 @@ PROGRESS_EVERY = 100_000
 def initial_state(settings: Settings) -> tuple[Store, int | None]:
     """The state every tenant starts from, and its start clock: `--clock`, else the fixture
     document's own `clock`, else the wall clock (None)."""
+    store, _, clock = initial_world(settings)
+    return store, clock
+
+
+def initial_world(settings: Settings) -> tuple[Store, Catalog, int | None]:
+    """`initial_state` with the rating catalog: the fixture document's, or an empty one (the
+    seed has no products, rate cards or contracts)."""
     if settings.fixtures is not None:
-        store, clock = load_fixture(settings.fixtures)
-        return store, settings.clock if settings.clock is not None else clock
-    return _generated(settings), settings.clock
+        store, catalog, clock = load_fixture_world(settings.fixtures)
+        return store, catalog, settings.clock if settings.clock is not None else clock
+    return _generated(settings), Catalog(), settings.clock
 
 
 def _generated(settings: Settings) -> Store:

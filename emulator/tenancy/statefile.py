@@ -1,7 +1,8 @@
 """`--state-file`: every tenant's state kept across restarts.
 
 The file is `{"version": 2, "base": "<what the shared base was built from>", "tenants": {<sha256
-of token>: {"page_size": ..., "clock": ..., "state": <fixture document or null>, "layer": <fixture
+of token>: {"page_size": ..., "clock": ..., "invoice_grace_seconds": ... (when set),
+"state": <fixture document or null>, "layer": <fixture
 document or null>}}}`. `state` is a base of the tenant's own (null: the shared seeded or fixture
 base); `layer` is what the tenant wrote over it. A tenant on the shared base costs only what it
 wrote, here as in memory. Tokens are stored only as digests; tenants with nothing of their own are
@@ -20,10 +21,10 @@ from typing import Any, Literal, NamedTuple
 
 from pydantic import Field, ValidationError
 
-from emulator.scenario.documents import document_pieces
+from emulator.scenario.documents import document_pieces, rating_piece
 from emulator.wire.encoding import encode_json
 from emulator.wire.errors import message_for
-from emulator.wire.limits import MAX_PAGE_SIZE
+from emulator.wire.limits import INVOICE_GRACE, MAX_PAGE_SIZE
 from emulator.wire.models import FixtureDocument, Timestamp, WireModel
 from emulator.wire.timestamps import format_rfc3339
 
@@ -48,10 +49,12 @@ class SavedTenant(NamedTuple):
     state: FixtureDocument | None  # a base of its own, or None: the shared one
     layer: FixtureDocument | None
     where: str  # for messages: the file and the tenant
+    invoice_grace_seconds: int | None = None
 
 
 class _Entry(WireModel):
     page_size: int | None = Field(default=None, ge=1, le=MAX_PAGE_SIZE)
+    invoice_grace_seconds: int | None = Field(default=None, ge=0, le=INVOICE_GRACE)
     clock: Timestamp | None = None
     state: FixtureDocument | None = None
     layer: FixtureDocument | None = None
@@ -87,7 +90,12 @@ def read_state_file(path: Path, base: str) -> dict[str, SavedTenant]:
         )
     return {
         digest: SavedTenant(
-            entry.page_size, entry.clock, entry.state, entry.layer, f"{path}: tenants.{digest}"
+            entry.page_size,
+            entry.clock,
+            entry.state,
+            entry.layer,
+            f"{path}: tenants.{digest}",
+            entry.invoice_grace_seconds,
         )
         for digest, entry in content.tenants.items()
     }
@@ -111,10 +119,14 @@ def write_state_file(path: Path, base: str, tenants: dict[str, dict[str, Any]]) 
                     % (b"," if n else b"", encode_json(digest), encode_json(entry["page_size"]),
                        encode_json(clock))
                 )  # fmt: skip
+                grace = entry.get("invoice_grace_seconds")
+                if grace is not None:
+                    file.write(b',"invoice_grace_seconds":%b' % encode_json(grace))
                 for name in ("state", "layer"):
                     file.write(b',"%b":' % name.encode())
                     source = entry[name]
-                    file.writelines([b"null"] if source is None else document_pieces(source))
+                    tail = rating_piece(entry.get(f"{name}_rating"))
+                    file.writelines([b"null"] if source is None else document_pieces(source, tail))
                 file.write(b"}")
             file.write(b"}}")
             file.flush()

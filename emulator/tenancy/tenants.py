@@ -16,6 +16,9 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from emulator.metering.store import Store
+from emulator.rating.catalog import Catalog
+from emulator.rating.fixtures import export_fields, load_fields
+from emulator.rating.invoices import DEFAULT_GRACE
 from emulator.tenancy.clock import Clock
 from emulator.tenancy.faults import FaultQueue
 from emulator.tenancy.idempotency import IdempotencyKeys
@@ -37,6 +40,11 @@ class Tenant:
     page_size: int | None = None  # the runtime setting (PATCH /_emulator/config)
     idempotency: IdempotencyKeys = field(default_factory=IdempotencyKeys)
     faults: FaultQueue = field(default_factory=FaultQueue)
+    # Rating's products, rate cards and contracts, layered as the store is: the base's catalog,
+    # and this tenant's writes over it (made on its first rating write).
+    base_catalog: Catalog = field(default_factory=Catalog)
+    catalog_layer: Catalog | None = None
+    grace_seconds: int | None = None  # the runtime setting invoice_grace_seconds (R9)
 
     @property
     def store(self) -> Store:
@@ -49,10 +57,29 @@ class Tenant:
             self.layer = Store(self.base)
         return self.layer
 
-    def replace(self, base: Store) -> None:
-        """A new base (a loaded document, a regenerated scenario, or the shared one back)."""
+    @property
+    def catalog(self) -> Catalog:
+        """The rating catalog the tenant reads: its layer over the base's, as `store`."""
+        return self.base_catalog if self.catalog_layer is None else self.catalog_layer
+
+    def writable_catalog(self) -> Catalog:
+        """The tenant's catalog layer, made (empty) on its first rating write."""
+        if self.catalog_layer is None:
+            self.catalog_layer = Catalog(self.base_catalog)
+        return self.catalog_layer
+
+    @property
+    def grace(self) -> int:
+        """The invoice grace period in microseconds (R9): the runtime setting, else 24 hours."""
+        return DEFAULT_GRACE if self.grace_seconds is None else self.grace_seconds * 1_000_000
+
+    def replace(self, base: Store, catalog: Catalog | None = None) -> None:
+        """A new base (a loaded document, a regenerated scenario, or the shared one back), with
+        its catalog (None: an empty one)."""
         self.base = base
         self.layer = None
+        self.base_catalog = Catalog() if catalog is None else catalog
+        self.catalog_layer = None
         settle(base)
 
 
@@ -66,8 +93,10 @@ class Tenants:
         saved: dict[str, SavedTenant] | None = None,
         start_clock: int | None = None,
         max_tenants: int = 10_000,
+        initial_catalog: Catalog | None = None,
     ) -> None:
         self.initial = initial
+        self.initial_catalog = Catalog() if initial_catalog is None else initial_catalog
         settle(initial)
         self.journal_size = journal_size
         self.start_clock = start_clock  # every tenant's clock at first use and after a reset
@@ -79,12 +108,30 @@ class Tenants:
 
     def _restore(self, saved: SavedTenant) -> Tenant:
         try:
-            base = self.initial if saved.state is None else Store.from_document(saved.state)
+            if saved.state is None:
+                base, catalog = self.initial, self.initial_catalog
+            else:
+                base = Store.from_document(saved.state)
+                catalog = load_fields(saved.state.rating_fields(), base)
             layer = None if saved.layer is None else Store.from_document(saved.layer, base)
+            catalog_layer = None
+            if saved.layer is not None and saved.layer.has_rating():
+                catalog_layer = load_fields(
+                    saved.layer.rating_fields(), layer or base, base=catalog
+                )
         except ApiError as exc:
             raise StateFileError(f"{saved.where}: {exc.message}") from None
         journal = Journal(self.journal_size)
-        return Tenant(base, Clock(saved.clock), journal, layer, saved.page_size)
+        return Tenant(
+            base,
+            Clock(saved.clock),
+            journal,
+            layer,
+            saved.page_size,
+            base_catalog=catalog,
+            catalog_layer=catalog_layer,
+            grace_seconds=saved.invoice_grace_seconds,
+        )
 
     def __len__(self) -> int:
         return len(self._tenants)
@@ -97,7 +144,12 @@ class Tenants:
         digest = token_digest(token)
         tenant = self._saved.pop(digest, None)
         if tenant is None:
-            tenant = Tenant(self.initial, Clock(self.start_clock), Journal(self.journal_size))
+            tenant = Tenant(
+                self.initial,
+                Clock(self.start_clock),
+                Journal(self.journal_size),
+                base_catalog=self.initial_catalog,
+            )
         self._tenants[token] = tenant
         if self.max_tenants and len(self._tenants) > self.max_tenants:
             forgotten, _ = self._tenants.popitem(last=False)
@@ -124,7 +176,9 @@ class Tenants:
             if (
                 tenant.base is not self.initial
                 or tenant.layer is not None
+                or tenant.catalog_layer is not None
                 or tenant.page_size is not None
+                or tenant.grace_seconds is not None
                 or tenant.clock.frozen_at != self.start_clock
             ):
                 kept[token_digest(token)] = _entry(tenant, self)
@@ -150,9 +204,23 @@ def settle(store: Store) -> None:
 
 
 def _entry(tenant: Tenant, tenants: Tenants) -> dict[str, Any]:
+    """A tenant as the state file keeps it. A layer is kept when the tenant wrote to its store or
+    its catalog: a catalog layer with no store layer rides on an empty store layer."""
+    own_base = tenant.base is not tenants.initial
+    layer: Any = None
+    if tenant.layer is not None or tenant.catalog_layer is not None:
+        store = tenant.layer if tenant.layer is not None else Store(tenant.base)
+        layer = store.document_source(layer_only=True)
     return {
         "page_size": tenant.page_size,
+        "invoice_grace_seconds": tenant.grace_seconds,
         "clock": tenant.clock.frozen_at,
-        "state": None if tenant.base is tenants.initial else tenant.base.document_source(),
-        "layer": None if tenant.layer is None else tenant.layer.document_source(layer_only=True),
+        "state": tenant.base.document_source() if own_base else None,
+        "state_rating": export_fields(tenant.base_catalog) if own_base else None,
+        "layer": layer,
+        "layer_rating": (
+            None
+            if tenant.catalog_layer is None
+            else export_fields(tenant.catalog_layer, layer_only=True)
+        ),
     }

@@ -14,6 +14,7 @@ from emulator.wire.limits import (
     FAULT_COUNT,
     FAULT_DELAY_MS,
     FAULT_RETRY_AFTER,
+    INVOICE_GRACE,
     MAX_PAGE_SIZE,
     RESET_CUSTOMERS,
     RESET_DAYS,
@@ -88,6 +89,9 @@ class ConfigPatch(WireModel):
     """Runtime settings of the tenant; `null` clears one back to the command-line default."""
 
     page_size: int | None = Field(default=None, ge=1, le=MAX_PAGE_SIZE)
+    # Seconds after a billing period's end before its invoice is FINALIZED (RATING.md R9);
+    # null: the default, 86400.
+    invoice_grace_seconds: int | None = Field(default=None, ge=0, le=INVOICE_GRACE)
 
 
 class ResetOptions(WireModel):
@@ -135,6 +139,7 @@ class StateSummary(BaseModel):
 
 class Config(BaseModel):
     page_size: int
+    invoice_grace_seconds: int
 
 
 class QueuedFault(Fault):

@@ -21,6 +21,7 @@ __all__ = [
     "IDEMPOTENCY_KEYS",
     "INGEST_BATCH",
     "INGEST_BODY",
+    "INVOICE_GRACE",
     "JOURNAL_BYTES",
     "JOURNAL_ENTRY_BODY",
     "LIST_LIMIT",
@@ -84,6 +85,8 @@ SEARCH_IDS = 100
 GROUP_VALUES = 200
 # `limit` of the lists paged in the query string (customers, billable metrics, usage groups).
 LIST_LIMIT = 100
+# The largest invoice grace period a tenant may set (PATCH /_emulator/config), in seconds: a year.
+INVOICE_GRACE = 366 * 86400
 # The page size of /v1/usage (X-Emulator-Page-Size, --page-size, PATCH /_emulator/config).
 MAX_PAGE_SIZE = 100_000
 # GET /_emulator/events (the explorer's event list): events in one answer, and events one filtered

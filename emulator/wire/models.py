@@ -463,5 +463,20 @@ class FixtureDocument(WireModel):
     customers: list[CustomerRecord] = []
     billable_metrics: list[MetricDocument] = []
     events: list[EventDocument] = []
+    # Rating's records (`emulator/rating/fixtures.py` checks them): kept here as sent.
+    products: list[dict[str, Any]] = []
+    rate_cards: list[dict[str, Any]] = []
+    contracts: list[dict[str, Any]] = []
     # The tenant's clock: frozen at this instant; null: the wall clock; absent: the start clock.
     clock: Timestamp | None = None
+
+    def has_rating(self) -> bool:
+        return bool(self.products or self.rate_cards or self.contracts)
+
+    def rating_fields(self) -> dict[str, list[dict[str, Any]]]:
+        """The rating fields, as `emulator.rating.fixtures.load_fields` reads them."""
+        return {
+            "products": self.products,
+            "rate_cards": self.rate_cards,
+            "contracts": self.contracts,
+        }

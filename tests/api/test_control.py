@@ -36,7 +36,11 @@ class TestStateExport:
         first = await aiohttp_client(create_app(Settings(seed=5, customers=4, days=2, events=800)))
         exported = await (await first.get("/_emulator/state", headers=AUTH)).read()
         document = json.loads(exported)
-        assert set(document) == {"customers", "billable_metrics", "events", "clock"}
+        assert set(document) == {
+            "customers", "billable_metrics", "events", "products", "rate_cards", "contracts",
+            "clock",
+        }  # fmt: skip
+        assert document["products"] == document["rate_cards"] == document["contracts"] == []
         assert document["clock"] is None  # the wall clock
         assert len(document["events"]) == 800
         path = tmp_path / "state.json"

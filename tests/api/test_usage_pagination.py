@@ -66,8 +66,10 @@ class TestPages:
         assert len((await (await post(client, VALID)).json())["data"]) == 8
 
     async def test_runtime_setting_then_header_win(self, client: Client) -> None:
-        patched = await client.patch("/_emulator/config", json={"page_size": 6}, headers=AUTH)
-        assert await patched.json() == {"page_size": 6}
+        patched = await client.patch(
+            "/_emulator/config", json={"page_size": 6, "invoice_grace_seconds": 86400}, headers=AUTH
+        )
+        assert await patched.json() == {"page_size": 6, "invoice_grace_seconds": 86400}
         assert len((await (await post(client, VALID)).json())["data"]) == 6
         with_header = await post(client, VALID, headers={"X-Emulator-Page-Size": "4"})
         assert len((await with_header.json())["data"]) == 4
@@ -81,7 +83,9 @@ class TestPages:
         assert message == "X-Emulator-Page-Size must be an integer from 1 to 100000"
 
     async def test_bad_runtime_setting(self, client: Client) -> None:
-        response = await client.patch("/_emulator/config", json={"page_size": 0}, headers=AUTH)
+        response = await client.patch(
+            "/_emulator/config", json={"page_size": 0, "invoice_grace_seconds": 86400}, headers=AUTH
+        )
         assert "page_size" in await error_of(response, 400)
 
     async def test_empty_scope_has_no_cursor(self, client: Client) -> None:

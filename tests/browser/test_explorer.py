@@ -390,12 +390,18 @@ class TestControls:
         page.locator("#page-size").fill("5")
         page.get_by_role("button", name="Set", exact=True).click()
         expect(page.locator("#tenant-status")).to_have_text("Page size 5.")
-        assert tenant.request("GET", "/_emulator/config") == {"page_size": 5}
+        assert tenant.request("GET", "/_emulator/config") == {
+            "page_size": 5,
+            "invoice_grace_seconds": 86400,
+        }
         draw(page)
         expect(page.locator("#usage-status")).to_contain_text("49 rows in 10 pages")
         page.get_by_role("button", name="Use default").click()
         expect(page.locator("#page-size")).to_have_value("100")
-        assert tenant.request("GET", "/_emulator/config") == {"page_size": 100}
+        assert tenant.request("GET", "/_emulator/config") == {
+            "page_size": 100,
+            "invoice_grace_seconds": 86400,
+        }
 
     def test_snapshot_without_state_file(
         self, page: Page, tenant: EmulatorHandle, console: Console
