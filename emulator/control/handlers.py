@@ -12,7 +12,7 @@ from emulator import __version__
 from emulator.metering.store import Store
 from emulator.rating.fixtures import export_fields
 from emulator.scenario.documents import document_pieces, load_document, rating_piece
-from emulator.scenario.seed import generate
+from emulator.scenario.initial import generated_world
 from emulator.tenancy.statefile import StateFileError, write_state_file
 from emulator.tenancy.tenants import Tenant
 from emulator.web.jsonio import json_response, parse_model, read_body, read_model
@@ -84,14 +84,15 @@ async def reset(request: web.Request) -> web.Response:
                 f"events must be less than or equal to {settings.reset_max_events} "
                 "(this emulator's --reset-max-events)"
             )
-        scenario = generate(
+        # A million events take seconds: built apart, so other requests are answered meanwhile.
+        store, catalog = await asyncio.to_thread(
+            generated_world,
             settings.seed if options.seed is None else options.seed,
             settings.customers if options.customers is None else options.customers,
             settings.days if options.days is None else options.days,
             settings.events if options.events is None else options.events,
         )
-        # A million events take seconds: built apart, so other requests are answered meanwhile.
-        tenant.replace(await asyncio.to_thread(Store.from_document, scenario))
+        tenant.replace(store, catalog)
     else:
         tenant.replace(request.app[TENANTS].initial, request.app[TENANTS].initial_catalog)
     tenant.clock.set(request.app[TENANTS].start_clock)

@@ -22,6 +22,7 @@ from emulator.wire.models import CustomerRecord, FixtureDocument, MetricDocument
 __all__ = [
     "FixtureError",
     "base_identity",
+    "generated_world",
     "initial_state",
     "initial_world",
     "load_fixture",
@@ -88,25 +89,31 @@ def initial_state(settings: Settings) -> tuple[Store, int | None]:
 
 
 def initial_world(settings: Settings) -> tuple[Store, Catalog, int | None]:
-    """`initial_state` with the rating catalog: the fixture document's, or an empty one (the
-    seed has no products, rate cards or contracts)."""
+    """`initial_state` with the rating catalog: the fixture document's, or the seed's (its
+    products, rate card and contracts)."""
     if settings.fixtures is not None:
         store, catalog, clock = load_fixture_world(settings.fixtures)
         return store, catalog, settings.clock if settings.clock is not None else clock
-    return _generated(settings), Catalog(), settings.clock
+    store, catalog = generated_world(
+        settings.seed, settings.customers, settings.days, settings.events
+    )
+    return store, catalog, settings.clock
 
 
-def _generated(settings: Settings) -> Store:
-    scenario = generate(settings.seed, settings.customers, settings.days, settings.events)
+def generated_world(seed: int, customers: int, days: int, events: int) -> tuple[Store, Catalog]:
+    """The seeded scenario's store and catalog; a big one reports its progress."""
+    scenario = generate(seed, customers, days, events)
     if len(scenario.events) >= PROGRESS_EVERY:
-        return Store.from_document(
+        store = Store.from_document(
             _Loading(
                 scenario.customers,
                 scenario.billable_metrics,
                 _progress(scenario.events, len(scenario.events)),
             )
         )
-    return Store.from_document(scenario)
+    else:
+        store = Store.from_document(scenario)
+    return store, load_fields(scenario.rating_fields(), store)
 
 
 @dataclass(frozen=True, slots=True)

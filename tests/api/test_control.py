@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import Any
 
 from emulator.app import create_app
+from emulator.scenario.seed import generate
 from emulator.settings import Settings
 from tests.api.conftest import AUTH
 from tests.api.test_usage_validation import error_of
@@ -40,7 +41,10 @@ class TestStateExport:
             "customers", "billable_metrics", "events", "products", "rate_cards", "contracts",
             "clock",
         }  # fmt: skip
-        assert document["products"] == document["rate_cards"] == document["contracts"] == []
+        # The seed's products, rate card and contracts, exactly as generated.
+        rating = generate(5, customers=4, days=2, events=800).rating_fields()
+        assert {k: document[k] for k in rating} == rating
+        assert len(document["contracts"]) == 2  # customer 2 is archived, the last has none
         assert document["clock"] is None  # the wall clock
         assert len(document["events"]) == 800
         path = tmp_path / "state.json"

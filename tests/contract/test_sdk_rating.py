@@ -90,6 +90,8 @@ def built() -> Iterator[tuple[World, str, dict[str, Any]]]:
     """The worked example, built step by step; what the test saw on the way (`seen`)."""
     with emulator_process("--customers", "1", "--days", "1", "--events", "10") as url:
         w = World(url)
+        # From an empty state: the seed's own products, rate card and contracts stay out of it.
+        w.control("POST", "/_emulator/state", {})
         seen: dict[str, Any] = {}
         w.clock("2024-01-15T00:00:00Z")
         client = w.client
