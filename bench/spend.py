@@ -190,7 +190,7 @@ def main() -> None:
     }
     record["target"] = {
         "ratio": TARGET,
-        "met": all(ratio <= TARGET for ratio in record["ratios"].values()),
+        "met": {name: ratio <= TARGET for name, ratio in record["ratios"].items()},
     }
     text = markdown(record)
     print(text)
@@ -226,11 +226,13 @@ def markdown(record: dict[str, Any]) -> str:
             f"| {record['response_bytes'][name]:,} |"
         )
     lines.append("")
-    ratios = "; ".join(f"{name} **{value:.2f}**" for name, value in record["ratios"].items())
-    verdict = "met" if record["target"]["met"] else "**not met**"
+    target = record["target"]
+    ratios = "; ".join(
+        f"{name} **{value:.2f}**, {'met' if target['met'][name] else '**not met**'}"
+        for name, value in record["ratios"].items()
+    )
     lines.append(
-        f"Ratios of the medians: {ratios}. Target: at most {record['target']['ratio']:g}, "
-        f"{verdict}."
+        f"Ratios of the medians, against the target of at most {target['ratio']:g}: {ratios}."
     )
     return "\n".join(lines) + "\n"
 

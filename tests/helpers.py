@@ -49,6 +49,7 @@ EXAMPLES = (
     ("docs/speed.md", "sh", "## Tenants"),
     ("docs/speed.md", "sh", "## Soak"),
     ("docs/speed.md", "sh", "## Abuse"),
+    ("docs/speed.md", "sh", "## Spend"),
 )
 
 
