@@ -12,7 +12,7 @@ from emulator.tenancy.tenants import Tenants
 from emulator.web.keys import BASE_IDENTITY, RESPONSES, SETTINGS, TENANTS
 from emulator.web.middlewares import MIDDLEWARES
 from emulator.web.response_cache import ResponseCache
-from emulator.web.routing import ROUTES
+from emulator.web.routing import NOT_EMULATED, ROUTES, not_emulated_patterns
 from emulator.wire.limits import MAX_BODY
 
 __all__ = ["create_app"]
@@ -39,6 +39,7 @@ def create_app(settings: Settings, tenants: Tenants | None = None) -> web.Applic
     app[RESPONSES] = ResponseCache(settings.response_cache_mb * 2**20)
     if settings.state_file is not None:
         app.on_cleanup.append(_write_state_on_shutdown)
+    app[NOT_EMULATED] = not_emulated_patterns(ROUTES_TABLE)
     app[ROUTES] = {}
     for row in ROUTES_TABLE:
         # A GET answers HEAD too, as aiohttp's add_get does.

@@ -53,7 +53,7 @@ class TestRestart:
             httpx.post(f"{url}/v1/ingest", json=[EVENT], headers=auth("b")).raise_for_status()
             httpx.patch(
                 f"{url}/_emulator/config",
-                json={"page_size": 3, "invoice_grace_seconds": 86400},
+                json={"page_size": 3, "invoice_grace_seconds": 3600},
                 headers=auth("c"),
             ).raise_for_status()
             httpx.post(
@@ -75,7 +75,7 @@ class TestRestart:
             clock = httpx.get(f"{url}/_emulator/clock", headers=auth("e")).json()
         assert after == before
         assert json.loads(after["a"])["events"][-1]["properties"] == EVENT["properties"]
-        assert config == {"page_size": 3, "invoice_grace_seconds": 86400}
+        assert config == {"page_size": 3, "invoice_grace_seconds": 3600}
         assert clock == {"now": "2024-01-02T00:01:00Z", "frozen": True}
 
     def test_changed_customers_and_metrics(self, tmp_path: Path) -> None:

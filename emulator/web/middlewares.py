@@ -17,7 +17,7 @@ from emulator.tenancy.idempotency import Answer, request_fingerprint
 from emulator.tenancy.journal import JOURNALED_HEADERS
 from emulator.web.jsonio import BODY, json_response, read_body, too_large
 from emulator.web.keys import SETTINGS, TENANT, TENANTS, TOKEN
-from emulator.web.routing import Handler, route_of
+from emulator.web.routing import Handler, not_emulated, route_of
 from emulator.wire.errors import ApiError, Conflict, Unauthorized
 
 __all__ = ["MIDDLEWARES"]
@@ -62,6 +62,9 @@ async def errors_middleware(request: web.Request, handler: Handler) -> web.Strea
     except web.HTTPException as exc:
         if exc.status < 400:
             raise
+        if exc.status in (404, 405) and not_emulated(request, request.method, request.path):
+            message = f"{request.method} {request.path} is not supported by the emulator"
+            return json_response({"message": message}, 400)
         response = json_response({"message": _http_message(request, exc)}, exc.status)
         if "Allow" in exc.headers:
             response.headers["Allow"] = exc.headers["Allow"]

@@ -18,8 +18,20 @@ from aiohttp.web_urldispatcher import AbstractRoute
 from pydantic import BaseModel, TypeAdapter
 
 from emulator.wire.limits import API_BODY
+from emulator.wire.sdk_surface import SDK_SURFACE
 
-__all__ = ["ROUTES", "Handler", "Route", "Schema", "header", "query", "route_of"]
+__all__ = [
+    "NOT_EMULATED",
+    "ROUTES",
+    "Handler",
+    "Route",
+    "Schema",
+    "header",
+    "not_emulated",
+    "not_emulated_patterns",
+    "query",
+    "route_of",
+]
 
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 # What a body or an answer looks like in the OpenAPI document: a model, a type adapter, or a
@@ -78,3 +90,29 @@ def route_of(request: web.Request) -> Route | None:
     if request.match_info.http_exception is not None:
         return None
     return request.app[ROUTES].get(request.match_info.route)
+
+
+# The official SDK's calls that the route table does not serve, as (method, path regex): answered
+# 400 "<METHOD> <path> is not supported by the emulator" rather than 404 (RATING.md section 2).
+NOT_EMULATED = web.AppKey("not_emulated", tuple[tuple[str, re.Pattern[str]], ...])
+
+
+def _sdk_pattern(template: str) -> re.Pattern[str]:
+    """A path template of the SDK (`/v1/customers/{customer_id}/plans`) as a regex of paths."""
+    parts = re.split(r"\{\w+\}", template)
+    return re.compile("[^/]+".join(re.escape(part) for part in parts) + r"\Z")
+
+
+def not_emulated_patterns(rows: tuple[Route, ...]) -> tuple[tuple[str, re.Pattern[str]], ...]:
+    """The SDK's (method, path template) pairs that no row serves (`emulator/wire/sdk_surface.py`,
+    made from the installed SDK's own resource modules)."""
+    served = {(row.method, row.openapi_path) for row in rows}
+    return tuple(
+        (method, _sdk_pattern(path)) for method, path in SDK_SURFACE if (method, path) not in served
+    )
+
+
+def not_emulated(request: web.Request, method: str, path: str) -> bool:
+    """Whether the official SDK calls `method path`, which the emulator does not serve."""
+    patterns = request.app.get(NOT_EMULATED, ())
+    return any(m == method and pattern.match(path) for m, pattern in patterns)

@@ -59,3 +59,28 @@ def test_node_sdk_builds_a_world_and_reads_it_back(node_sdk: Path) -> None:
         "status": 404,
         "message": "customer 0f0f0f0f-0000-4000-8000-000000000000 not found",
     }
+
+
+def test_node_sdk_reads_an_invoice(node_sdk: Path) -> None:
+    """A contract built through the Node SDK, its January invoice FINALIZED after the grace, read
+    by `invoices.list` and `invoices.retrieve`: 4 calls at 2.5 cents."""
+    with emulator_process("--customers", "1", "--days", "1", "--events", "10") as url:
+        done = subprocess.run(
+            ["node", str(node_sdk.parent / "invoice.mjs"), url],
+            capture_output=True,
+            text=True,
+            timeout=120,
+            check=False,
+        )
+    assert done.returncode == 0, done.stderr
+    result = json.loads(done.stdout)
+    assert result["invoices"] == [
+        {"status": "FINALIZED", "start": "2024-01-01T00:00:00Z", "total": 10},
+        {"status": "DRAFT", "start": "2024-02-01T00:00:00Z", "total": 0},
+    ]
+    assert result["retrieved"] == {
+        "id": True,
+        "status": "FINALIZED",
+        "lines": [["Calls", 4, 2.5, 10]],
+        "total": 10,
+    }
