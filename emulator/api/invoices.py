@@ -84,17 +84,21 @@ async def list_invoices(request: web.Request) -> web.Response:
     if contract_id is not None:
         contract_id = parse_uuid(contract_id, "contract_id")
     kind = _choice(request, "type", ("USAGE", "SCHEDULED"))
-    filters = {
-        "status": _choice(request, "status", _STATUSES),
-        "contract_id": contract_id,
-        "credit_type_id": request.query.get("credit_type_id") or None,
-        "starting_on": _stamp(request, "starting_on"),
-        "ending_before": _stamp(request, "ending_before"),
-        "sort": _sort(request),
-        "skip_zero_qty_line_items": query_flag(request, "skip_zero_qty_line_items"),
-    }
-    found = [] if kind == "SCHEDULED" else _rater(tenant).invoices(customer_id, **filters)  # type: ignore[arg-type]
-    return json_response(query_page(request, found, _wire, [customer_id, kind, filters]))
+    status = _choice(request, "status", _STATUSES)
+    credit_type_id = request.query.get("credit_type_id") or None
+    starting_on = _stamp(request, "starting_on")
+    ending_before = _stamp(request, "ending_before")
+    sort = _sort(request)
+    skip_zero = query_flag(request, "skip_zero_qty_line_items")
+    found: list[Invoice] = []
+    if kind != "SCHEDULED":  # usage invoices only: step A schedules no charges
+        found = _rater(tenant).invoices(
+            customer_id, status, contract_id, credit_type_id, starting_on, ending_before, sort,
+            skip_zero,
+        )  # fmt: skip
+    filters = [customer_id, kind, status, contract_id, credit_type_id, starting_on, ending_before,
+               sort, skip_zero]  # fmt: skip
+    return json_response(query_page(request, found, _wire, filters))
 
 
 async def get_invoice(request: web.Request) -> web.Response:

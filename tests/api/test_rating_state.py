@@ -189,3 +189,22 @@ class TestIdempotencyAndJournal:
         journal = await (await client.get("/_emulator/requests", headers=auth("i"))).json()
         paths = [entry["path"] for entry in journal["data"]]
         assert paths.count("/v1/contract-pricing/products/create") == 2
+
+    async def test_faults_hit_rating_calls(self, aiohttp_client: Any) -> None:
+        """A queued fault answers the next rating call, which then makes nothing."""
+        client = await aiohttp_client(create_app(Settings(fixtures=SMALL, clock=CLOCK)))
+        fault = {"method": "POST", "path": "/v1/contracts/create", "status": 503}
+        queued = await client.post("/_emulator/faults", json=fault, headers=auth("f"))
+        assert queued.status == 200
+        body = {"name": "A"}
+        card = (await post(client, "f", "/v1/contract-pricing/rate-cards/create", body))["data"]
+        contract = {
+            "customer_id": ACME,
+            "rate_card_id": card["id"],
+            "starting_at": "2024-02-01T00:00:00Z",
+        }
+        hit = await client.post("/v1/contracts/create", json=contract, headers=auth("f"))
+        assert hit.status == 503
+        assert await invoices(client, "f") == []
+        await post(client, "f", "/v1/contracts/create", contract)
+        assert len(await invoices(client, "f")) == 2

@@ -15,6 +15,13 @@ retrieved gets one too. Ids that are not UUIDs (the generators' `"string"`) are 
 emulator refuses them. An ingested event's `customer_id` that is not a UUID is an ingest alias
 of the customer `usage.list` asks for.
 
+Rating (`v1.contracts.*`, `v2.contracts.*`): every `product_id` (and a products get or archive
+`id`) is a USAGE product on the first metric, and the `billable_metric_id`s products are created
+with are metrics; every `rate_card_id` (and a rate cards get or archive `id`) is a rate card with a
+FLAT rate of 1 for each product from 2021-01-01; each (`contract_id`, `customer_id`) of a call is
+a monthly contract of that customer on the first card from 2021-01-01. Ids are shared across kinds
+as the tests send them (one UUID is a customer, a product, a card and a contract).
+
 Events: that customer gets ten events over 2021-01-01 and 2021-01-02, half of them
 sent by the alias; each (customer, metric) of `usage.list_with_groups` gets an event per value of
 its `group_filters`, and one that lacks the group key (the null group row). Metrics are COUNT
@@ -50,6 +57,13 @@ class _Ids:
     aliases: list[str] = field(default_factory=list)
     usage: str | None = None  # the customer usage.list asks for
     grouped: dict[tuple[str, str], list[str]] = field(default_factory=dict)  # -> filter values
+    products: list[str] = field(default_factory=list)
+    rate_cards: list[str] = field(default_factory=list)
+    contracts: dict[str, str] = field(default_factory=dict)  # contract id -> its customer
+
+    def add(self, found: list[str], value: Any) -> None:
+        if _is_uuid(value) and value not in found:
+            found.append(value)
 
     def customer(self, value: Any) -> None:
         if _is_uuid(value) and value not in self.customers:
@@ -72,9 +86,9 @@ def _literal(node: ast.expr) -> Any:
         return None
 
 
-def _calls(path: Path) -> list[tuple[str, str, dict[str, Any]]]:
-    """(resource, method, literal keyword arguments) of each `client.v1.<resource>...<method>(...)`
-    call in a test file, in file order."""
+def _calls(path: Path) -> list[tuple[str, str, dict[str, Any], tuple[str, ...]]]:
+    """(resource, method, literal keyword arguments, the whole chain) of each
+    `client.v1.<resource>...<method>(...)` (or `v2`) call in a test file, in file order."""
     found = []
     for node in ast.walk(ast.parse(path.read_text())):
         if not isinstance(node, ast.Call) or not isinstance(node.func, ast.Attribute):
@@ -84,16 +98,18 @@ def _calls(path: Path) -> list[tuple[str, str, dict[str, Any]]]:
         while isinstance(target, ast.Attribute):
             chain.insert(0, target.attr)
             target = target.value
-        if len(chain) >= 3 and chain[0] == "v1":
+        if len(chain) >= 3 and chain[0] in ("v1", "v2"):
             arguments = {kw.arg: _literal(kw.value) for kw in node.keywords if kw.arg}
-            found.append((chain[1], chain[-1], arguments))
+            found.append((chain[1], chain[-1], arguments, tuple(chain)))
     return found
 
 
 def _read(source: Path) -> _Ids:
     ids = _Ids()
     for name in SDK_TEST_FILES:
-        for resource, method, arguments in _calls(source / name):
+        for resource, method, arguments, chain in _calls(source / name):
+            if resource == "contracts":
+                _rating(ids, chain, arguments)
             if resource == "billable_metrics":
                 ids.metric(arguments.get("billable_metric_id"))
                 ids.metric(arguments.get("id"))
@@ -135,6 +151,96 @@ def _read(source: Path) -> _Ids:
                 for wanted_values in (arguments.get("group_filters") or {}).values():
                     values.extend(v for v in wanted_values if v not in values)
     return ids
+
+
+def _rating(ids: _Ids, chain: tuple[str, ...], arguments: dict[str, Any]) -> None:
+    """Products, rate cards and contracts the rating tests name (v1 and v2 `contracts.*`)."""
+    ids.add(ids.products, arguments.get("product_id"))
+    ids.add(ids.rate_cards, arguments.get("rate_card_id"))
+    if "products" in chain:
+        ids.metric(arguments.get("billable_metric_id"))
+        if chain[-1] in ("retrieve", "archive"):
+            ids.add(ids.products, arguments.get("id"))
+    if "rate_cards" in chain and "rates" not in chain and chain[-1] in ("retrieve", "archive"):
+        ids.add(ids.rate_cards, arguments.get("id"))
+    contract, customer = arguments.get("contract_id"), arguments.get("customer_id")
+    if _is_uuid(contract) and _is_uuid(customer):
+        ids.contracts.setdefault(contract, customer)
+
+
+def _rating_fields(ids: _Ids) -> dict[str, Any]:
+    """USAGE products on the first metric, rate cards with a FLAT rate for each product from
+    2021-01-01, and contracts on the first card from 2021-01-01 (monthly): the fixture document's
+    rating fields (`emulator/rating/fixtures.py`)."""
+    metric = next(iter(ids.metrics))
+    products = [
+        {
+            "id": product_id,
+            "name": f"SDK test product {n + 1}",
+            "type": "USAGE",
+            "billable_metric_id": metric,
+            "tags": [],
+            "custom_fields": {},
+            "pricing_group_key": None,
+            "quantity_conversion": None,
+            "quantity_rounding": None,
+            "created_at": "2021-01-01T00:00:00Z",
+            "created_by": "api",
+            "archived_at": None,
+        }
+        for n, product_id in enumerate(ids.products)
+    ]
+    rates = [
+        {
+            "product_id": product_id,
+            "starting_at": "2021-01-01T00:00:00Z",
+            "ending_before": None,
+            "entitled": True,
+            "rate_type": "FLAT",
+            "price": 1,
+            "tiers": None,
+            "pricing_group_values": None,
+        }
+        for product_id in ids.products
+    ]
+    cards = [
+        {
+            "id": card_id,
+            "name": f"SDK test rate card {n + 1}",
+            "description": None,
+            "aliases": [],
+            "custom_fields": {},
+            "created_at": "2021-01-01T00:00:00Z",
+            "created_by": "api",
+            "archived_at": None,
+            "rates": rates,
+        }
+        for n, card_id in enumerate(ids.rate_cards)
+    ]
+    contracts = [
+        {
+            "id": contract_id,
+            "customer_id": customer_id,
+            "starting_at": "2021-01-01T00:00:00Z",
+            "ending_before": None,
+            "rate_card_id": ids.rate_cards[0],
+            "rate_card_alias": None,
+            "name": None,
+            "uniqueness_key": None,
+            "usage_statement_schedule": {
+                "frequency": "MONTHLY",
+                "day": "FIRST_OF_MONTH",
+                "billing_anchor_date": None,
+            },
+            "custom_fields": {},
+            "created_at": "2021-01-01T00:00:00Z",
+            "created_by": "api",
+            "archived_at": None,
+            "void_invoices": False,
+        }
+        for contract_id, customer_id in ids.contracts.items()
+    ]
+    return {"products": products, "rate_cards": cards, "contracts": contracts}
 
 
 def _configuration(configuration_id: str) -> dict[str, Any]:
@@ -199,7 +305,12 @@ def make_fixture(source: Path) -> dict[str, Any]:
                 "timestamp": f"2021-01-01T{i + 1:02d}:00:00Z",
                 "properties": properties,
             })  # fmt: skip
-    return {"customers": customers, "billable_metrics": metrics, "events": events}
+    return {
+        "customers": customers,
+        "billable_metrics": metrics,
+        "events": events,
+        **_rating_fields(ids),
+    }
 
 
 def main() -> None:

@@ -21,6 +21,14 @@ SDK_TEST_FILES = (
     "tests/api_resources/v1/test_billable_metrics.py",
     "tests/api_resources/v1/test_customers.py",
     "tests/api_resources/v1/test_usage.py",
+    # Rating (RATING.md): products, rate cards, rates, contracts v1 and v2, invoices, pricing units.
+    "tests/api_resources/v1/contracts/test_products.py",
+    "tests/api_resources/v1/contracts/test_rate_cards.py",
+    "tests/api_resources/v1/contracts/rate_cards/test_rates.py",
+    "tests/api_resources/v1/test_contracts.py",
+    "tests/api_resources/v2/test_contracts.py",
+    "tests/api_resources/v1/customers/test_invoices.py",
+    "tests/api_resources/v1/test_pricing_units.py",
 )
 
 
