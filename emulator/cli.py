@@ -199,7 +199,22 @@ def build_parser() -> argparse.ArgumentParser:
         help="accept only this bearer token; repeat for several [env EMULATOR_TOKENS, "
         "comma-separated; default: any non-empty token]",
     )
-    parser.set_defaults(env_tokens=[t for t in tokens.split(",") if t])
+    hosts = os.environ.get("EMULATOR_ALLOWED_HOSTS", "")
+    parser.add_argument(
+        "--allowed-host",
+        dest="allowed_hosts",
+        action="append",
+        default=None,
+        help="also answer requests whose Host is this name (repeatable; '.example.test' allows "
+        "every name under it, '*' any name). Loopback names, IP literals and single-label "
+        "service names (a docker-compose or Kubernetes sidecar's) are always answered; any other "
+        "name is refused, as a guard against DNS rebinding [env EMULATOR_ALLOWED_HOSTS, "
+        "comma-separated; default: none]",
+    )
+    parser.set_defaults(
+        env_tokens=[t for t in tokens.split(",") if t],
+        env_hosts=[h.strip() for h in hosts.split(",") if h.strip()],
+    )
     parser.add_argument(
         "--exit-with-stdin",
         action="store_true",
@@ -221,6 +236,9 @@ def settings_from(argv: Sequence[str] | None = None) -> Settings:
         page_size=args.page_size,
         fixtures=args.fixtures,
         tokens=tuple(args.tokens if args.tokens is not None else args.env_tokens),
+        allowed_hosts=tuple(
+            args.allowed_hosts if args.allowed_hosts is not None else args.env_hosts
+        ),
         customers=args.customers,
         days=args.days,
         events=args.events,

@@ -16,6 +16,8 @@ class Settings:
     page_size: int = 100
     fixtures: Path | None = None  # load this fixture document instead of generating
     tokens: tuple[str, ...] = ()  # when not empty, only these bearer tokens are accepted
+    # Host names answered besides loopback names, IP literals and single labels (web/hosts.py).
+    allowed_hosts: tuple[str, ...] = ()
     journal_size: int = 1000  # request journal entries kept per tenant
     state_file: Path | None = None  # every tenant's state, kept across restarts
     response_cache_mb: int = 64  # finished /v1/usage pages kept for repeated requests

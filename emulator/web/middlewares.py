@@ -15,10 +15,11 @@ from aiohttp.web_protocol import RequestPayloadError
 
 from emulator.tenancy.idempotency import Answer, request_fingerprint
 from emulator.tenancy.journal import JOURNALED_HEADERS
+from emulator.web.hosts import host_allowed, host_name
 from emulator.web.jsonio import BODY, json_response, read_body, too_large
 from emulator.web.keys import SETTINGS, TENANT, TENANTS, TOKEN
 from emulator.web.routing import Handler, route_of
-from emulator.wire.errors import ApiError, Conflict, Unauthorized
+from emulator.wire.errors import ApiError, Conflict, Forbidden, Unauthorized
 
 __all__ = ["MIDDLEWARES"]
 
@@ -83,6 +84,21 @@ def _http_message(request: web.Request, exc: web.HTTPException) -> str:
     if isinstance(exc, web.HTTPRequestEntityTooLarge):
         return too_large(request)
     return exc.reason
+
+
+@web.middleware
+async def host_middleware(request: web.Request, handler: Handler) -> web.StreamResponse:
+    """Refuses a `Host` that a web page could have re-resolved to the emulator (DNS rebinding),
+    before any tenant is touched; see `emulator/web/hosts.py` for the rule."""
+    header = request.headers.get("Host")
+    if not host_allowed(header, request.app[SETTINGS].allowed_hosts):
+        name = host_name(header or "")
+        raise Forbidden(
+            f"Host {name!r} is not allowed: the emulator answers loopback names, IP literals "
+            "and single-label service names only (a guard against DNS rebinding); to reach it "
+            f"by this name, start it with --allowed-host {name} (or EMULATOR_ALLOWED_HOSTS={name})"
+        )
+    return await handler(request)
 
 
 @web.middleware
@@ -214,6 +230,7 @@ async def faults_middleware(request: web.Request, handler: Handler) -> web.Strea
 
 MIDDLEWARES = (
     errors_middleware,
+    host_middleware,
     auth_middleware,
     journal_middleware,
     body_middleware,
