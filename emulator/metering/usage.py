@@ -16,7 +16,7 @@ from typing import Any
 from emulator.metering.matching import Matcher
 from emulator.metering.rollups import Rollup
 from emulator.metering.store import Store
-from emulator.metering.values import GroupKey, GroupValue
+from emulator.metering.values import GroupKey, GroupValue, as_float
 from emulator.metering.windows import Windows
 from emulator.wire.errors import BadRequest
 from emulator.wire.limits import MAX_PAGE_NUMBERS
@@ -122,11 +122,12 @@ class UsageScope:
 
 
 def json_number(value: Any) -> Any:
-    """Integral results as JSON integers; integers beyond 64 bits as floats (orjson's limit)."""
+    """Integral results as JSON integers; integers beyond 64 bits as floats (orjson's limit), and
+    past the float range the largest finite double with the value's sign (`values.as_float`)."""
     if isinstance(value, float):
-        return int(value) if value.is_integer() and abs(value) < _INT64 else value
-    if isinstance(value, int) and not -_INT64 <= value < _INT64:
-        return float(value)
+        return int(value) if value.is_integer() and abs(value) < _INT64 else as_float(value)
+    if isinstance(value, int) and not isinstance(value, bool) and not -_INT64 <= value < _INT64:
+        return as_float(value)
     return value
 
 
