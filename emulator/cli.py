@@ -18,7 +18,7 @@ from emulator import __version__
 from emulator.app import create_app
 from emulator.scenario.initial import FixtureError
 from emulator.settings import Settings
-from emulator.tenancy.statefile import StateFileError
+from emulator.tenancy.statefile import PartialStateFileError, StateFileError
 from emulator.web.keys import TENANTS
 from emulator.wire.limits import RESET_EVENTS
 from emulator.wire.timestamps import parse_rfc3339
@@ -166,6 +166,16 @@ class _ShutdownError(Exception):
     """The state file could not be written on shutdown (the previous one is intact)."""
 
 
+class _PartialShutdownError(Exception):
+    """The state file was written on shutdown without some tenants (named in the message)."""
+
+
+# Exit statuses: 0 clean; 1 the state file could not be written at all (the previous one is
+# intact), or the port could not be bound; 2 bad options, fixtures or state file at start; 3 the
+# state file was written without the tenants the message names (every other tenant's is in it).
+EXIT_PARTIAL_STATE = 3
+
+
 def _env_default(name: str, convert: Callable[[str], Any], default: Any) -> Any:
     text = os.environ.get(name)
     if text is None or text == "":
@@ -280,6 +290,8 @@ async def serve(settings: Settings) -> None:
     finally:
         try:
             await runner.cleanup()  # writes --state-file
+        except PartialStateFileError as exc:
+            raise _PartialShutdownError(str(exc)) from None
         except StateFileError as exc:
             raise _ShutdownError(str(exc)) from None
 
@@ -335,6 +347,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     except _ShutdownError as exc:
         print(f"metronome-emulator: error on shutdown: {exc}", file=sys.stderr)
         return 1
+    except _PartialShutdownError as exc:
+        print(f"metronome-emulator: error on shutdown: {exc}", file=sys.stderr)
+        return EXIT_PARTIAL_STATE
     except OSError as exc:  # the port is taken, the host does not exist...
         print(
             f"metronome-emulator: error: cannot listen on {settings.host}:{settings.port}: "

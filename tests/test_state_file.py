@@ -9,6 +9,7 @@ import signal
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
@@ -185,3 +186,40 @@ class TestRefusedAtStart:
         assert str(path) in err
         assert message in err
         assert os.path.exists(path)  # never removed or rewritten
+
+
+class TestOneTenantCannotStopTheOthers:
+    """A tenant whose state cannot be written is left out and named; the others are written."""
+
+    def test_write_names_the_tenant(self, tmp_path: Path) -> None:
+        from emulator.wire.timestamps import MAX_US
+
+        path = tmp_path / "state.json"
+        good = {"page_size": 7, "clock": None, "state": None, "layer": None}
+        bad = {**good, "clock": MAX_US + 10**15}  # past year 9999: cannot be written as a time
+        with pytest.raises(StateFileError, match=r"without 1 tenant\(s\).*tenants\.b: Overflow"):
+            write_state_file(path, "base", {"a": good, "b": bad, "c": good})
+        saved = read_state_file(path, "base")
+        assert sorted(saved) == ["a", "c"]
+        assert saved["a"].page_size == 7
+
+    async def test_snapshot_writes_the_others(self, tmp_path: Path, aiohttp_client: Any) -> None:
+        from emulator.app import create_app
+        from emulator.settings import Settings
+        from emulator.web.keys import TENANTS
+        from emulator.wire.timestamps import MAX_US
+
+        path = tmp_path / "state.json"
+        app = create_app(Settings(fixtures=SMALL, state_file=path))
+        client = await aiohttp_client(app)
+        for token in ("good", "broken"):
+            answer = await client.patch(
+                "/_emulator/config", json={"page_size": 5}, headers=auth(token)
+            )
+            assert answer.status == 200
+        app[TENANTS].get("broken").clock.frozen_at = MAX_US + 10**15  # what the door now refuses
+        answer = await client.post("/_emulator/snapshot", headers=auth("good"))
+        assert answer.status == 500
+        assert token_digest("broken") in (await answer.json())["message"]
+        assert set(read_state_file(path, "x")) == {token_digest("good")}
+        app[TENANTS].get("broken").clock.frozen_at = None  # the shutdown write must succeed
