@@ -120,8 +120,13 @@ async def auth_middleware(request: web.Request, handler: Handler) -> web.StreamR
     if allowed and token not in allowed:
         raise Unauthorized("this bearer token is not accepted by this emulator (see --token)")
     request[TOKEN] = token
-    request[TENANT] = request.app[TENANTS].get(token)
-    return await handler(request)
+    tenants = request.app[TENANTS]
+    # Held until the handler returns: a tenant with a request in flight is never evicted.
+    request[TENANT] = tenants.acquire(token)
+    try:
+        return await handler(request)
+    finally:
+        tenants.release(token)
 
 
 def _is_utf8(text: str) -> bool:
