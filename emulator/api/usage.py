@@ -13,7 +13,7 @@ import orjson
 from aiohttp import web
 
 from emulator.metering.usage import UsageScope, iter_rows
-from emulator.web.jsonio import read_body, read_model, send_json_bytes
+from emulator.web.jsonio import check_answer_size, read_body, read_model, send_json_bytes
 from emulator.web.keys import RESPONSES, SETTINGS, TENANT
 from emulator.web.pacing import paced
 from emulator.wire.models import UsageQuery
@@ -57,12 +57,16 @@ async def list_usage(request: web.Request) -> web.StreamResponse:
     # twice held the event loop for tens of milliseconds).
     pieces = [b'{"data":[']
     following = None
+    size = 0  # bytes of the rows so far: past ANSWER_BYTES the page is a 400, before any is sent
     async with aclosing(paced(iter_rows(tenant.store, scope, position))) as computed:
         async for at, row in computed:
             if len(pieces) > limit:
                 following = at
                 break
-            pieces.append(orjson.dumps(row) if len(pieces) == 1 else b"," + orjson.dumps(row))
+            piece = orjson.dumps(row) if len(pieces) == 1 else b"," + orjson.dumps(row)
+            size += len(piece)
+            check_answer_size(size, "this page")
+            pieces.append(piece)
     next_page = None if following is None else encode_cursor(list(following), query_fingerprint)
     pieces.append(b'],"next_page":%b}' % orjson.dumps(next_page))
     body = b"".join(pieces)

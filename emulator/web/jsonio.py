@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import zlib
+from collections.abc import Iterable
 from typing import Any, TypeVar
 
 from aiohttp import web
@@ -12,10 +13,12 @@ from pydantic import BaseModel, TypeAdapter, ValidationError
 from emulator.web.routing import route_of
 from emulator.wire.encoding import encode_json
 from emulator.wire.errors import BadRequest, PayloadTooLarge, UnsupportedMediaType, message_for
-from emulator.wire.limits import API_BODY
+from emulator.wire.limits import ANSWER_BYTES, API_BODY
 
 __all__ = [
     "BODY",
+    "check_answer_size",
+    "json_array_response",
     "json_response",
     "parse_model",
     "read_array",
@@ -197,5 +200,31 @@ async def send_json_bytes(request: web.Request, body: bytes) -> web.StreamRespon
     return response
 
 
+def check_answer_size(size: int, what: str = "this answer") -> None:
+    """400 once an answer being built passes ANSWER_BYTES (`emulator/wire/limits.py`)."""
+    if size > ANSWER_BYTES:
+        raise BadRequest(
+            f"{what} would be more than {ANSWER_BYTES:,} bytes of JSON: at most {ANSWER_BYTES:,} "
+            "bytes per answer; ask for less (fewer rows per page, fewer ids or group values)"
+        )
+
+
 def json_response(payload: Any, status: int = 200) -> web.Response:
-    return web.Response(body=encode_json(payload), status=status, content_type="application/json")
+    body = encode_json(payload)
+    if status < 400:
+        check_answer_size(len(body))
+    return web.Response(body=body, status=status, content_type="application/json")
+
+
+def json_array_response(items: Iterable[Any], what: str = "this answer") -> web.Response:
+    """A 200 with a JSON array of `items`, encoded one at a time and refused (400) as soon as the
+    whole would pass ANSWER_BYTES: never more than that, and one item, in memory."""
+    pieces: list[bytes] = []
+    size = 2
+    for item in items:
+        piece = encode_json(item)
+        size += len(piece) + 1
+        check_answer_size(size, what)
+        pieces.append(piece)
+    body = b"[" + b",".join(pieces) + b"]"
+    return web.Response(body=body, content_type="application/json")

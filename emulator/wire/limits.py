@@ -9,6 +9,7 @@ lists the same numbers.
 from __future__ import annotations
 
 __all__ = [
+    "ANSWER_BYTES",
     "API_BODY",
     "CONTROL_BODY",
     "CUSTOM_FIELD_CHARS",
@@ -96,6 +97,13 @@ PROPERTY_DEPTH = 32
 # One customer or billable metric as JSON (aliases, custom fields and filters included): a list
 # page of 100 of them stays under 7 MB.
 RECORD_BYTES = 64 * KiB
+
+# The most bytes of one JSON answer built whole (a /v1/usage page, an event search, a listing);
+# past it the request is a 400 that says so, before anything is sent. GET /_emulator/state is
+# written out as it is read, never whole, and has no such ceiling. While the heaviest accepted
+# answer is built and sent the process holds about twice this (the rows as pieces, then the joined
+# body; the response cache keeps that same object), measured in bench/soak.py.
+ANSWER_BYTES = 64 * MiB
 
 # POST /_emulator/reset with scenario options, built in a worker thread: a million events take
 # about 400 MB and 10 s, a thousand customers about 2 s (Faker's names); each such tenant holds
