@@ -27,8 +27,10 @@ its aliases at query time, so aliases stay retroactive.
 from __future__ import annotations
 
 import hashlib
+import heapq
 import itertools
 import uuid
+from bisect import bisect_left
 from collections.abc import Iterable, Iterator, Sequence
 from typing import Any, Protocol
 
@@ -41,7 +43,14 @@ from emulator.wire.errors import BadRequest
 from emulator.wire.models import BillableMetricRecord, CustomerRecord
 from emulator.wire.timestamps import US_PER_DAY, US_PER_HOUR
 
-__all__ = ["DEDUPE_WINDOW", "Document", "DocumentSource", "MetricLike", "Store"]
+__all__ = [
+    "DEDUPE_WINDOW",
+    "Document",
+    "DocumentSource",
+    "MetricLike",
+    "Store",
+    "merged_group_values",
+]
 
 # A transaction id seen less than this long before (processing time) makes a duplicate.
 DEDUPE_WINDOW = 34 * US_PER_DAY
@@ -123,6 +132,9 @@ class Store:
         self.series: dict[tuple[str, str], Rollup] = {}  # (sender key, metric id)
         # (sender key, metric id, group key) -> group value -> its rollup
         self.group_series: dict[tuple[str, str, GroupKey], dict[GroupValue, Rollup]] = {}
+        # The same series' values, sorted (`sorted_group_series`): rebuilt only when values were
+        # added, never changed in place, so a page that holds one across slices reads it whole.
+        self._group_order: dict[tuple[str, str, GroupKey], list[GroupValue]] = {}
 
     def _levels(self) -> tuple[Store, ...]:
         return (self,) if self.base is None else (self.base, self)
@@ -311,6 +323,31 @@ class Store:
             if (groups := store.group_series.get((sender, metric_id, key)))
         ]
 
+    def sorted_group_series(
+        self, senders: list[str], metric_id: str, key: GroupKey
+    ) -> list[tuple[dict[GroupValue, Rollup], list[GroupValue]]]:
+        """`group_rollups`, each with its values sorted: what `/v1/usage/groups` seeks in."""
+        return [
+            (groups, store._sorted_values(k, groups))
+            for store in self._levels()
+            for sender in senders
+            if (groups := store.group_series.get(k := (sender, metric_id, key)))
+        ]
+
+    def _sorted_values(
+        self, k: tuple[str, str, GroupKey], groups: dict[GroupValue, Rollup]
+    ) -> list[GroupValue]:
+        """A series' values, sorted. Values are only ever added, and a dict keeps them in the
+        order they came: the new ones are the last, sorted alone and merged in (a sort of two
+        sorted runs is one pass), so a page after a write never sorts every value again."""
+        order = self._group_order.get(k)
+        if order is None or len(order) != len(groups):
+            fresh = sorted(itertools.islice(groups, 0 if order is None else len(order), None))
+            order = fresh if order is None else order + fresh
+            order.sort()  # all str, or all tuples of str: never compared across
+            self._group_order[k] = order
+        return order
+
     # --- events -------------------------------------------------------------------------------
 
     def ingest(self, records: Iterable[EventLike], now: int | None = None) -> None:
@@ -380,6 +417,25 @@ class Store:
             if rollup is None:
                 rollup = groups[found] = Rollup()
             rollup.add(aggregation, hour, value, ts, seq)
+
+
+def merged_group_values(
+    levels: list[tuple[dict[GroupValue, Rollup], list[GroupValue]]], start: GroupValue | None
+) -> Iterator[GroupValue]:
+    """Every value of these series (`Store.sorted_group_series`) at or after `start`, sorted, each
+    once: a bisect into each series' sorted values, and a lazy merge of what follows."""
+    tails = [_tail(order, start) for _, order in levels]
+    previous: object = None
+    for value in heapq.merge(*tails):
+        if value != previous:
+            previous = value
+            yield value
+
+
+def _tail(order: list[GroupValue], start: GroupValue | None) -> Iterator[GroupValue]:
+    """The values of a sorted list at or after `start`, read lazily (no copy of the tail)."""
+    first = 0 if start is None else bisect_left(order, start)
+    return map(order.__getitem__, range(first, len(order)))
 
 
 def _metric_record(matcher: Matcher, total: int) -> dict[str, Any]:
