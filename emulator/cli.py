@@ -12,14 +12,13 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any, NoReturn
 
-from aiohttp import web
-
 from emulator import __version__
 from emulator.app import create_app
 from emulator.scenario.initial import FixtureError
 from emulator.settings import Settings
 from emulator.tenancy.statefile import PartialStateFileError, StateFileError
 from emulator.web.keys import TENANTS
+from emulator.web.server import start
 from emulator.wire.limits import RESET_EVENTS
 from emulator.wire.timestamps import parse_rfc3339
 
@@ -62,7 +61,15 @@ def _switch(text: str) -> bool:
     raise ValueError(text)
 
 
+def _seconds(text: str) -> float:
+    value = float(text)
+    if not 0 < value <= 86400:
+        raise ValueError(text)
+    return value
+
+
 _positive.__name__ = "non-negative integer"
+_seconds.__name__ = "number of seconds (above 0, at most 86400)"
 _clock.__name__ = "RFC 3339 timestamp with an offset"
 _page_size.__name__ = "page size (1..100000)"
 _switch.__name__ = "switch (1, true, yes, 0, false or no)"
@@ -146,6 +153,22 @@ _OPTIONS: list[tuple[str, str, Callable[[str], Any], Any, str]] = [
         DEFAULTS.reset_max_events,
         "the most events POST /_emulator/reset may generate for one token (at most 1,000,000: "
         "about 400 MB and 10 s each)",
+    ),
+    (
+        "--idle-timeout",
+        "EMULATOR_IDLE_TIMEOUT",
+        _seconds,
+        DEFAULTS.idle_timeout,
+        "seconds a connection may wait for a request before it is closed: idle between requests "
+        "(keep-alive), or with a request head that has not fully arrived (a slowloris client)",
+    ),
+    (
+        "--body-timeout",
+        "EMULATOR_BODY_TIMEOUT",
+        _seconds,
+        DEFAULTS.body_timeout,
+        "seconds a request body may take to arrive in full; past it the request is a 408 and "
+        "the connection is closed",
     ),
     (
         "--response-cache-mb",
@@ -258,6 +281,8 @@ def settings_from(argv: Sequence[str] | None = None) -> Settings:
         clock=args.clock,
         max_tenants=args.max_tenants,
         reset_max_events=min(args.reset_max_events, RESET_EVENTS),
+        idle_timeout=args.idle_timeout,
+        body_timeout=args.body_timeout,
         exit_with_stdin=args.exit_with_stdin,
     )
 
@@ -272,10 +297,7 @@ async def serve(settings: Settings) -> None:
             target=_stop_at_end_of_input, args=(loop, stop), name="stdin", daemon=True
         ).start()
     app = create_app(settings)
-    runner = web.AppRunner(app, handle_signals=False, access_log=None)
-    await runner.setup()
-    site = web.TCPSite(runner, settings.host, settings.port)
-    await site.start()
+    runner = await start(app, settings.host, settings.port)
     host, port = runner.addresses[0][:2]
     initial = app[TENANTS].initial
     source = f"fixtures {settings.fixtures}" if settings.fixtures else f"seed {settings.seed}"

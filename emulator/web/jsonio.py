@@ -10,9 +10,16 @@ from typing import Any, TypeVar
 from aiohttp import web
 from pydantic import BaseModel, TypeAdapter, ValidationError
 
+from emulator.web.keys import SETTINGS
 from emulator.web.routing import route_of
 from emulator.wire.encoding import encode_json
-from emulator.wire.errors import BadRequest, PayloadTooLarge, UnsupportedMediaType, message_for
+from emulator.wire.errors import (
+    BadRequest,
+    PayloadTooLarge,
+    RequestTimeout,
+    UnsupportedMediaType,
+    message_for,
+)
 from emulator.wire.limits import ANSWER_BYTES, API_BODY
 
 __all__ = [
@@ -52,7 +59,14 @@ async def read_body(request: web.Request) -> bytes:
     """
     if BODY in request:
         return request[BODY]
-    body = await _read_bounded(request)
+    seconds = request.app[SETTINGS].body_timeout
+    try:
+        async with asyncio.timeout(seconds):
+            body = await _read_bounded(request)
+    except TimeoutError:
+        raise RequestTimeout(
+            f"request body did not arrive within {seconds:g} seconds (--body-timeout)"
+        ) from None
     request[BODY] = body
     return body
 

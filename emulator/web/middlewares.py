@@ -57,7 +57,10 @@ async def errors_middleware(request: web.Request, handler: Handler) -> web.Strea
     try:
         return await handler(request)
     except ApiError as exc:
-        return json_response({"message": exc.message}, exc.status)
+        response = json_response({"message": exc.message}, exc.status)
+        if exc.status == 408:  # the rest of the body may never come: do not wait for it
+            response.force_close()
+        return response
     except ConnectionDropped:
         return web.Response(status=499)  # never sent: the transport is closed
     except web.HTTPException as exc:

@@ -18,6 +18,7 @@ __all__ = [
     "Forbidden",
     "NotFound",
     "PayloadTooLarge",
+    "RequestTimeout",
     "Unauthorized",
     "UnsupportedMediaType",
     "field_path",
@@ -47,6 +48,10 @@ class Forbidden(ApiError):
 
 class NotFound(ApiError):
     status = 404
+
+
+class RequestTimeout(ApiError):
+    status = 408
 
 
 class Conflict(ApiError):
