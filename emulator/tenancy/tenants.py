@@ -116,6 +116,10 @@ class Tenants:
         return self.get(token)
 
     def release(self, token: str) -> None:
+        """The request ended: the tenant was just used (most recent again), and may be evicted
+        once it has no other request in flight."""
+        if token in self._tenants:
+            self._tenants.move_to_end(token)
         left = self._busy.get(token, 0) - 1
         if left > 0:
             self._busy[token] = left

@@ -11,6 +11,7 @@ from aiohttp import web
 from pydantic import BaseModel, TypeAdapter, ValidationError
 
 from emulator.web.keys import SETTINGS
+from emulator.web.response_cache import Body, body_size
 from emulator.web.routing import route_of
 from emulator.wire.encoding import encode_json
 from emulator.wire.errors import (
@@ -199,17 +200,29 @@ async def read_array(request: web.Request, adapter: TypeAdapter[T], items: str) 
 _WRITE_PIECE = 256 * 1024
 
 
-async def send_json_bytes(request: web.Request, body: bytes) -> web.StreamResponse:
-    """A 200 with this JSON body, written in pieces that give the loop back between them."""
-    if len(body) <= _WRITE_PIECE:
+async def send_json_bytes(request: web.Request, body: Body) -> web.StreamResponse:
+    """A 200 with this JSON body (bytes, or the pieces of a large one in order), written in
+    writes of about _WRITE_PIECE that give the loop back between them."""
+    if isinstance(body, bytes) and len(body) <= _WRITE_PIECE:
         return web.Response(body=body, content_type="application/json")
+    pieces = (body,) if isinstance(body, bytes) else body
     response = web.StreamResponse(headers={"Content-Type": "application/json"})
-    response.content_length = len(body)
+    response.content_length = body_size(body)
     await response.prepare(request)
-    view = memoryview(body)
-    for start in range(0, len(body), _WRITE_PIECE):
-        await response.write(view[start : start + _WRITE_PIECE])
-        await asyncio.sleep(0)
+    batch: list[bytes | memoryview] = []
+    batched = 0
+    for piece in pieces:
+        view = memoryview(piece)
+        for start in range(0, len(view), _WRITE_PIECE):
+            part = view[start : start + _WRITE_PIECE]
+            batch.append(part)
+            batched += len(part)
+            if batched >= _WRITE_PIECE:
+                await response.write(b"".join(batch))
+                batch, batched = [], 0
+                await asyncio.sleep(0)
+    if batch:
+        await response.write(b"".join(batch))
     await response.write_eof()
     return response
 

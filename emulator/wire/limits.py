@@ -101,8 +101,10 @@ RECORD_BYTES = 64 * KiB
 # The most bytes of one JSON answer built whole (a /v1/usage page, an event search, a listing);
 # past it the request is a 400 that says so, before anything is sent. GET /_emulator/state is
 # written out as it is read, never whole, and has no such ceiling. While the heaviest accepted
-# answer is built and sent the process holds about twice this (the rows as pieces, then the joined
-# body; the response cache keeps that same object), measured in bench/soak.py.
+# answer is built and sent the process grows by about twice this (the rows as pieces, sent as they
+# are and never joined, which the response cache may keep; the transport's and allocator's
+# buffers). Measured by bench/soak.py --only hostile on a 63.4 MiB page: +63.4 MiB at peak
+# (+126 MiB while the pieces were joined), health at worst 24 ms.
 ANSWER_BYTES = 64 * MiB
 
 # POST /_emulator/reset with scenario options, built in a worker thread: a million events take
