@@ -21,8 +21,10 @@ stay level). During phases 1, 2, 4 and 5 a separate process polls `GET /_emulato
 costs does not count in those latencies; the emulator's full garbage collections are timed too
 (`GC_WRAPPER`), to tell which stalls they cause.
 
-Writes bench/soak.json and bench/soak.md, and puts the table in README.md. Any 5xx that is not
-an injected fault is a failure, and is printed.
+Writes bench/soak.json and bench/soak.md (and, with `--readme`, puts the table in README.md), then
+runs the hostile pass of issue 18 (`bench/hostile.py`; alone: `--only hostile`) into
+bench/soak_hostile.json and bench/soak_hostile.md. Any 5xx that is not an injected fault is a
+failure, and is printed.
 """
 
 from __future__ import annotations
@@ -1451,7 +1453,22 @@ def main() -> None:
         action="store_true",
         help="run `python -m emulator` itself, without timing its garbage collections",
     )
+    parser.add_argument(
+        "--only",
+        choices=("all", "hostile"),
+        default="all",
+        help="hostile: only the hostile pass of issue 18 (bench/hostile.py), written to "
+        "bench/soak_hostile.json and .md; all: the soak, then the hostile pass",
+    )
+    parser.add_argument(
+        "--readme",
+        action="store_true",
+        help="also put the soak's table in README.md (off: README.md is not written)",
+    )
     args = parser.parse_args()
+    if args.only == "hostile":
+        hostile_pass()
+        return
     started = time.perf_counter()
     load_before = load_average()
     results = asyncio.run(run(args.seconds, args.tokens, not args.no_gc_log))
@@ -1475,7 +1492,31 @@ def main() -> None:
     results["table"] = table(results)
     (BENCH / "soak.json").write_text(json.dumps(results, indent=2) + "\n")
     (BENCH / "soak.md").write_text(markdown(results))
-    update_readme(markdown(results))
+    if args.readme:
+        update_readme(markdown(results))
+    print(markdown(results))
+    hostile_pass()
+
+
+def hostile_pass() -> None:
+    """The hostile pass of issue 18 (`bench/hostile.py`), into bench/soak_hostile.json and .md."""
+    import hostile
+
+    started = time.perf_counter()
+    load_before = load_average()
+    results = asyncio.run(hostile.run())
+    results = {
+        "date": time.strftime("%Y-%m-%d"),
+        "machine": machine(),
+        "command": "python bench/soak.py --only hostile",
+        "load_before": load_before,
+        "load_after": load_average(),
+        "total_s": round(time.perf_counter() - started, 1),
+        **results,
+    }
+    results["table"] = hostile.table(results)
+    (BENCH / "soak_hostile.json").write_text(json.dumps(results, indent=2) + "\n")
+    (BENCH / "soak_hostile.md").write_text(markdown(results))
     print(markdown(results))
 
 
