@@ -29,6 +29,7 @@ __all__ = [
     "RESET_DAYS",
     "RESET_EVENTS",
     "STATE_BODY",
+    "STORED_RECORD_BYTES",
     "USAGE_BODY",
     "KiB",
     "MiB",
@@ -97,6 +98,10 @@ PROPERTY_DEPTH = 32
 # One customer or billable metric as JSON (aliases, custom fields and filters included): a list
 # page of 100 of them stays under 7 MB.
 RECORD_BYTES = 64 * KiB
+# ...and as a document holds it (a fixture, an export, the state file): what the API can grow a
+# created one to, its ids and timestamps added and its aliases replaced by 100 of 256 characters,
+# with room to spare. Anything the API accepted must load again.
+STORED_RECORD_BYTES = 2 * RECORD_BYTES
 
 # The most bytes of one JSON answer built whole (a /v1/usage page, an event search, a listing);
 # past it the request is a 400 that says so, before anything is sent. GET /_emulator/state is

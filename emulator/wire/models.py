@@ -29,6 +29,7 @@ from emulator.wire.limits import (
     PROPERTY_DEPTH,
     PROPERTY_VALUE_BYTES,
     RECORD_BYTES,
+    STORED_RECORD_BYTES,
 )
 from emulator.wire.timestamps import format_rfc3339, parse_rfc3339
 
@@ -171,10 +172,10 @@ _LONGEST_INT = 10**PROPERTY_VALUE_BYTES  # an integer this large has more digits
 Properties = Annotated[dict[str, Any], AfterValidator(_properties)]
 
 
-def _record_size(record: BaseModel, what: str) -> None:
+def _record_size(record: BaseModel, what: str, limit: int = RECORD_BYTES) -> None:
     size = len(encode_json(record.model_dump(mode="json")))
-    if size > RECORD_BYTES:
-        raise ValueError(f"the {what} is {size:,} bytes as JSON: at most {RECORD_BYTES:,}")
+    if size > limit:
+        raise ValueError(f"the {what} is {size:,} bytes as JSON: at most {limit:,}")
 
 
 def _distinct(aliases: list[str]) -> list[str]:
@@ -283,7 +284,7 @@ class CustomerRecord(WireModel):
 
     @model_validator(mode="after")
     def _defaults(self) -> CustomerRecord:
-        _record_size(self, "customer")
+        _record_size(self, "customer", STORED_RECORD_BYTES)
         # The deprecated external_id is the first id events may use: the customer id itself.
         if self.external_id is None:
             object.__setattr__(self, "external_id", self.id)
@@ -319,7 +320,7 @@ class BillableMetricRecord(WireModel):
     def _key_needed(self) -> BillableMetricRecord:
         if self.aggregation_type != "COUNT" and self.aggregation_key is None:
             raise ValueError(f"aggregation_key is required for {self.aggregation_type}")
-        _record_size(self, "billable metric")
+        _record_size(self, "billable metric", STORED_RECORD_BYTES)
         return self
 
     def group_key_names(self) -> list[str]:

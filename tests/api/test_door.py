@@ -203,3 +203,21 @@ class TestFloatRange:
         assert await value_of(client, TOKENS) == sys.float_info.max
         assert await value_of(client, SEATS) == float(longest)
         assert isinstance(await value_of(client, PEAK_STORAGE), int | float)
+
+
+class TestWhatIsAcceptedLoads:
+    """A customer grown to its largest through the API still loads from its own export."""
+
+    async def test_largest_customer_round_trips(self, client: Any) -> None:
+        fields = {f"f{i:02d}": "v" * CUSTOM_FIELD_CHARS for i in range(RECORD_BYTES // 1050)}
+        created = await client.post(
+            "/v1/customers", json={"name": "n" * NAME_CHARS, "custom_fields": fields}, headers=AUTH
+        )
+        assert created.status == 200, await created.text()
+        customer_id = (await created.json())["data"]["id"]
+        aliases = {"ingest_aliases": [f"{n:03d}" + "a" * (NAME_CHARS - 3) for n in range(100)]}
+        path = f"/v1/customers/{customer_id}/setIngestAliases"
+        assert (await client.post(path, json=aliases, headers=AUTH)).status == 200
+        document = await (await client.get("/_emulator/state", headers=AUTH)).json()
+        loaded = await client.post("/_emulator/state", json=document, headers=AUTH)
+        assert loaded.status == 200, await loaded.text()
