@@ -185,6 +185,9 @@ def _distinct(aliases: list[str]) -> list[str]:
 
 
 IngestAliasList = Annotated[list[NonEmptyStr], Field(max_length=100), AfterValidator(_distinct)]
+# A customer as a document holds it: the 100 aliases sent, and the deprecated external_id, which
+# creating a customer adds as one more.
+StoredAliasList = Annotated[list[NonEmptyStr], Field(max_length=101), AfterValidator(_distinct)]
 
 
 class WireModel(BaseModel):
@@ -275,7 +278,7 @@ DEFAULT_CREATED_AT = "2020-01-01T00:00:00Z"
 class CustomerRecord(WireModel):
     id: Uuid
     name: NonEmptyStr
-    ingest_aliases: IngestAliasList = []
+    ingest_aliases: StoredAliasList = []
     external_id: NonEmptyStr | None = None
     custom_fields: CustomFields = {}
     created_at: Timestamp = parse_rfc3339(DEFAULT_CREATED_AT)

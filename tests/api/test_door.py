@@ -221,3 +221,11 @@ class TestWhatIsAcceptedLoads:
         document = await (await client.get("/_emulator/state", headers=AUTH)).json()
         loaded = await client.post("/_emulator/state", json=document, headers=AUTH)
         assert loaded.status == 200, await loaded.text()
+
+    async def test_most_aliases_and_an_external_id_round_trip(self, client: Any) -> None:
+        body = {"name": "many", "ingest_aliases": [f"alias-{n}" for n in range(100)],
+                "external_id": "one more"}  # fmt: skip
+        assert (await client.post("/v1/customers", json=body, headers=AUTH)).status == 200
+        document = await (await client.get("/_emulator/state", headers=AUTH)).json()
+        loaded = await client.post("/_emulator/state", json=document, headers=AUTH)
+        assert loaded.status == 200, await loaded.text()
