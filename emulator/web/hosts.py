@@ -53,8 +53,13 @@ def host_allowed(header: str | None, allowed: Iterable[str] = ()) -> bool:
         pass
     else:
         return True
-    for entry in allowed:
-        entry = entry.strip().lower().rstrip(".")
-        if entry == "*" or name == entry or (entry.startswith(".") and name.endswith(entry)):
+    for given in allowed:
+        entry = given.strip().lower()
+        if entry == "*":
+            return True
+        if entry.startswith("."):  # every name under it
+            if name.endswith(entry.rstrip(".")):
+                return True
+        elif name == host_name(entry):  # a port or trailing dot given with the name is ignored
             return True
     return False

@@ -42,6 +42,7 @@ class TestRule:
         assert host_allowed("a.ci.example", [".ci.example"])
         assert not host_allowed("ci.example.evil", [".ci.example"])
         assert host_allowed("anything.example", ["*"])
+        assert host_allowed("emu.ci.example", ["EMU.ci.example.:4010"])
 
 
 class TestEdge:
