@@ -224,6 +224,39 @@ class TestOneTenantCannotStopTheOthers:
         assert set(read_state_file(path, "x")) == {token_digest("good")}
         app[TENANTS].get("broken").clock.frozen_at = None  # the shutdown write must succeed
 
+    def test_shutdown_exit_code_names_the_tenant(self, tmp_path: Path) -> None:
+        """A tenant whose entry cannot be written (made to fail here: the door keeps out every
+        real cause) is left out at shutdown: exit status 3, its digest on standard error, the
+        other tenant in the file."""
+        path = tmp_path / "state.json"
+        code = (
+            "import sys\n"
+            "import emulator.tenancy.statefile as statefile\n"
+            "write = statefile._write_entry\n"
+            "def failing(file, digest, entry, first):\n"
+            "    if entry['page_size'] == 7:\n"
+            "        raise ValueError('cannot be written')\n"
+            "    write(file, digest, entry, first)\n"
+            "statefile._write_entry = failing\n"
+            "from emulator.cli import main\n"
+            f"sys.exit(main(['--port', '0', '--events', '10', '--state-file', {str(path)!r}]))\n"
+        )
+        process = subprocess.Popen(
+            [sys.executable, "-c", code], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
+        )
+        assert process.stdout is not None
+        url = process.stdout.readline().split("listening on ")[1].split()[0]
+        for token, size in (("bad", 7), ("good", 3)):
+            answer = httpx.patch(
+                f"{url}/_emulator/config", json={"page_size": size}, headers=auth(token)
+            )
+            answer.raise_for_status()
+        process.send_signal(signal.SIGTERM)
+        _, err = process.communicate(timeout=30)
+        assert process.returncode == 3, err
+        assert f"tenants.{token_digest('bad')}: ValueError: cannot be written" in err
+        assert set(read_state_file(path, "x")) == {token_digest("good")}
+
 
 class TestRestartAfterTheEdges:
     """Whatever the door accepts at its edges comes back whole after a restart; what it refuses
