@@ -216,6 +216,7 @@ class TestSpeedPage:
             "run",
             "tenants",
             "soak",
+            "soak_hostile",
             "abuse",
             "explorer",
             "spend",

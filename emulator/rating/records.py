@@ -14,7 +14,8 @@ from typing import Annotated, Any, Literal
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, model_validator
 
 from emulator.wire.errors import BadRequest
-from emulator.wire.models import NonEmptyStr, Timestamp, Uuid
+from emulator.wire.limits import NAME_CHARS
+from emulator.wire.models import Timestamp, Uuid
 
 __all__ = [
     "CREDIT_TYPE",
@@ -40,6 +41,8 @@ USD_CENTS_ID = "2714e483-4ff1-48e4-9e25-ac732e8f24f2"
 CREDIT_TYPE = {"id": USD_CENTS_ID, "name": "USD (cents)"}
 
 Number = Annotated[int | float, Field(allow_inf_nan=False)]
+# A name or key of a rating record: 1 to NAME_CHARS characters, as a customer's or metric's.
+NonEmptyStr = Annotated[str, Field(min_length=1, max_length=NAME_CHARS)]
 
 
 def decimal_of(number: int | float) -> Decimal:

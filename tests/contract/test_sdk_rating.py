@@ -266,6 +266,14 @@ class TestWorkedExampleThroughTheSdk:
         )
         got = [day.model_dump(mode="json", exclude_none=True) for day in days]
         assert [d["credit_types"][USD]["cost"] for d in got] == [200, 0, 0, 300]
+        # Costs agree with the breakdowns, day by day, and (March is a live draft) with the invoice.
+        march = w.client.v1.customers.invoices.list_breakdowns(
+            customer_id=acme,
+            starting_on="2024-03-01T00:00:00Z",  # type: ignore[arg-type]
+            ending_before="2024-03-05T00:00:00Z",  # type: ignore[arg-type]
+        )
+        assert [d["credit_types"][USD]["cost"] for d in got] == [item.total for item in march]
+        assert sum(d["credit_types"][USD]["cost"] for d in got) == w.invoices(acme)[2]["total"]
         brute = w.brute("2024-03-05T00:00:00Z")
         expected = brute.costs(acme, when("2024-03-01T00:00:00Z"), when("2024-03-05T00:00:00Z"))
         assert got == expected
