@@ -129,7 +129,7 @@ def _pages(seconds: int, rounds: int) -> dict[str, Any]:
         ingest_customer = json.loads(request(f"{sink.url}/_emulator/state"))["customers"][0]["id"]
         for r in range(rounds):
             for name in ("small", "large"):
-                body = str(files[name][0])
+                body_file = str(files[name][0])
                 turns = [
                     (f"{name}: emulator", emu.url),
                     (f"{name}: bare", bare_url),
@@ -137,7 +137,7 @@ def _pages(seconds: int, rounds: int) -> dict[str, Any]:
                 if name == "small" and steady_url is not None:
                     turns.append(("small: Steady", steady_url))
                 for key, url in turns if r % 2 == 0 else turns[::-1]:
-                    measure(key, url, "query.lua", [body])
+                    measure(key, url, "query.lua", [body_file])
             ingest_turns = [("ingest: emulator", sink.url), ("ingest: bare", bare_url)]
             for key, url in ingest_turns if r % 2 == 0 else ingest_turns[::-1]:
                 measure(key, url, "ingest.lua", [ingest_customer, f"ratios-{r}"])
