@@ -12,6 +12,7 @@ from bisect import bisect_left
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import date
+from functools import lru_cache
 from typing import Any
 
 import orjson
@@ -422,7 +423,6 @@ class _Labels:
     def __init__(self, windows: Windows) -> None:
         self.windows = windows
         self._texts: dict[int, tuple[str, str]] = {}
-        self._bytes: dict[int, bytes] = {}
 
     def text(self, index: int) -> tuple[str, str]:
         found = self._texts.get(index)
@@ -433,18 +433,18 @@ class _Labels:
 
     def between(self, a: int, b: int) -> list[bytes]:
         """Windows [a, b) as the JSON between a row's `"start_timestamp":` and its value."""
-        made = self._bytes
-        out = []
-        for index in range(a, b):
-            found = made.get(index)
-            if found is None:
-                lo, hi = self.text(index)
-                found = made[index] = b'"start_timestamp":"%b","end_timestamp":"%b","value":' % (
-                    lo.encode(),
-                    hi.encode(),
-                )
-            out.append(found)
-        return out
+        bounds = self.windows.bounds
+        return [_label_bytes(*bounds(index)) for index in range(a, b)]
+
+
+@lru_cache(maxsize=16384)
+def _label_bytes(lo: int, hi: int) -> bytes:
+    """A window's labels as row JSON. Kept across queries (a pure function of the bounds, so a
+    memo, not state): most queries ask for the same days again, and a label costs a few µs."""
+    return b'"start_timestamp":"%b","end_timestamp":"%b","value":' % (
+        _bound_text(lo).encode(),
+        _bound_text(hi).encode(),
+    )
 
 
 def _bound_text(micros: int) -> str:
