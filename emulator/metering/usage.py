@@ -13,6 +13,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import date
 from functools import lru_cache
+from itertools import chain, repeat
 from typing import Any
 
 import orjson
@@ -229,7 +230,7 @@ class UsagePage:
                             yield b",".join(batch)
                         return
                     end = min(n_windows, wi + step, wi + remaining)
-                    batch += reader.row_bytes(customer_id, labels, wi, end)
+                    batch.append(reader.row_bytes(customer_id, labels, wi, end))
                     numbers += (end - wi) * width
                     remaining -= end - wi
                     wi = end
@@ -331,12 +332,22 @@ class _RowReader:
         aggregation = self.matcher.aggregation
         folded = self._fold(self.series, a, b)
         empty = aggregation.empty
-        return [empty if number is None else json_number(number) for number in folded]
+        return [
+            empty
+            if n is None
+            else n
+            if type(n) is int and -_INT64 <= n < _INT64
+            else json_number(n)
+            for n in folded
+        ]
 
     def group_numbers(self, wanted: GroupValue, a: int, b: int) -> list[Any]:
         """One group value's numbers over windows [a, b), each as `group_number` gives it."""
         folded = self._fold([g[wanted] for g in self.groups if wanted in g], a, b)
-        return [None if number is None else json_number(number) for number in folded]
+        return [
+            n if n is None or (type(n) is int and -_INT64 <= n < _INT64) else json_number(n)
+            for n in folded
+        ]
 
     def _fold(self, rollups: list[Rollup], a: int, b: int) -> list[Any]:
         """The folded cells of windows [a, b) (None for a window without one): a grain's cells
@@ -353,12 +364,15 @@ class _RowReader:
             folded.append(aggregation.fold(cells) if cells else None)
         return folded
 
-    def row_bytes(self, customer_id: str, labels: _Labels, a: int, b: int) -> list[bytes]:
-        """Rows [a, b) as JSON: what `orjson.dumps` makes of `row`'s dicts. Each is the pair's
-        template (the object up to its labels), the window's labels and the numbers."""
+    def row_bytes(self, customer_id: str, labels: _Labels, a: int, b: int) -> bytes:
+        """Rows [a, b) as JSON, comma-separated: what `orjson.dumps` makes of `row`'s dicts. Each
+        is the pair's template (the object up to its labels), the window's labels and the
+        numbers, joined once."""
         if not all(isinstance(wanted, str) for wanted in self.group_values):
             # Not reached by `/v1/usage`, whose group values are strings (JSON object keys).
-            return [orjson.dumps(self.row(customer_id, i, labels.text(i))) for i in range(a, b)]
+            return b",".join(
+                [orjson.dumps(self.row(customer_id, i, labels.text(i))) for i in range(a, b)]
+            )
         metric = self.matcher.metric
         prefix = (
             orjson.dumps(
@@ -374,7 +388,12 @@ class _RowReader:
         values = orjson.dumps(self.values(a, b))[1:-1].split(b",")
         texts = labels.between(a, b)
         if self.scope.group_key is None:
-            return [prefix + text + value + b"}" for text, value in zip(texts, values, strict=True)]
+            # prefix, label, value, then "}," and the next row's prefix; the last "}" alone.
+            between = b"}," + prefix
+            pieces = [prefix]
+            pieces += chain.from_iterable(zip(texts, values, repeat(between), strict=False))
+            pieces[-1] = b"}"
+            return b"".join(pieces)
         groups = [
             (orjson.dumps(wanted) + b":", orjson.dumps(self.group_numbers(wanted, a, b))[1:-1])
             for wanted in self.group_values
@@ -384,7 +403,7 @@ class _RowReader:
         for i, (text, value) in enumerate(zip(texts, values, strict=True)):
             inner = b",".join([key + numbers[i] for key, numbers in split])
             rows.append(prefix + text + value + b',"groups":{' + inner + b"}}")
-        return rows
+        return b",".join(rows)
 
     def value(self, h_from: int, h_to: int) -> Any:
         """The metric's value over hours [h_from, h_to)."""
@@ -423,6 +442,7 @@ class _Labels:
     def __init__(self, windows: Windows) -> None:
         self.windows = windows
         self._texts: dict[int, tuple[str, str]] = {}
+        self._bytes: dict[int, bytes] = {}
 
     def text(self, index: int) -> tuple[str, str]:
         found = self._texts.get(index)
@@ -433,8 +453,14 @@ class _Labels:
 
     def between(self, a: int, b: int) -> list[bytes]:
         """Windows [a, b) as the JSON between a row's `"start_timestamp":` and its value."""
-        bounds = self.windows.bounds
-        return [_label_bytes(*bounds(index)) for index in range(a, b)]
+        made = self._bytes
+        out = []
+        for index in range(a, b):
+            found = made.get(index)
+            if found is None:
+                found = made[index] = _label_bytes(*self.windows.bounds(index))
+            out.append(found)
+        return out
 
 
 @lru_cache(maxsize=16384)
