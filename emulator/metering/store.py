@@ -75,6 +75,9 @@ def check_ingest_window(events: Sequence[EventLike], now: int, where: str = "usa
             )
 
 
+# Events appended to the log at once by `Store.ingest` (a document's million come in batches).
+_BATCH = 4096
+
 # Store versions, unique across every store of the process (see `Store.version`).
 _VERSIONS = itertools.count()
 
@@ -363,32 +366,63 @@ class Store:
         An event whose transaction id an event processed less than 34 days earlier holds is a
         duplicate: stored, counted nowhere. After that the id makes a new event."""
         self.version = next(_VERSIONS)
-        log, first_of, others = self.events, self._first, self._others
+        batch: list[EventLike] = []
         for record in records:
+            batch.append(record)
+            if len(batch) == _BATCH:
+                self._ingest_batch(batch, now)
+                batch = []
+        if batch:
+            self._ingest_batch(batch, now)
+
+    def _ingest_batch(self, records: list[EventLike], now: int | None) -> None:
+        """`ingest` for a batch: the duplicates found in order (a batch's own events count), the
+        batch appended to the log's columns at once, then rolled up event by event."""
+        log, first_of, others = self.events, self._first, self._others
+        start = len(log)
+        processed_at: list[int] = []
+        duplicates = bytearray()
+        counted: list[int] = []  # batch indices of the events that are not duplicates
+        for i, record in enumerate(records):
             if now is not None:
                 processed = now
             else:
                 recorded: int | None = getattr(record, "processed_at", None)
                 processed = record.timestamp if recorded is None else recorded
+            processed_at.append(processed)
             transaction_id = record.transaction_id
             first = first_of.get(transaction_id)
-            duplicate = first is not None and processed - log.processed_at(first) < DEDUPE_WINDOW
-            seq = log.append(record, duplicate, processed)
+            duplicate = False
             if first is not None:
-                others.setdefault(transaction_id, []).append(seq if duplicate else first)
-            if duplicate:
+                held = processed_at[first - start] if first >= start else log.processed_at(first)
+                duplicate = processed - held < DEDUPE_WINDOW
+                others.setdefault(transaction_id, []).append(start + i if duplicate else first)
+            duplicates.append(duplicate)
+            if not duplicate:
+                first_of[transaction_id] = start + i
+                counted.append(i)
+        log.extend(records, duplicates, processed_at)
+        candidates = self._candidates
+        for i in counted:
+            record = records[i]
+            event_type = record.event_type
+            matchers = candidates.get(event_type)
+            if matchers is None:
+                # As of the batch's start: a matcher closed inside the batch still counts
+                # the events before its end (`counts`).
+                matchers = self._candidates_for(event_type, start)
+            if not matchers:
                 continue
-            first_of[transaction_id] = seq
-            i = seq - log.offset
-            customer_id, event_type = log.customer_ids[i], log.event_types[i]
-            for matcher in self._candidates_for(event_type):
+            seq = start + i
+            customer_id = record.customer_id
+            for matcher in matchers:
                 if matcher.counts(seq):
                     self._roll_up(matcher, seq, customer_id, event_type, record)
 
-    def _candidates_for(self, event_type: str) -> list[Matcher]:
+    def _candidates_for(self, event_type: str, now: int | None = None) -> list[Matcher]:
         candidates = self._candidates.get(event_type)
         if candidates is None:
-            now = len(self.events)
+            now = len(self.events) if now is None else now
             candidates = [
                 m
                 for m in self.matchers.values()
