@@ -8,6 +8,7 @@ skipped, saying so, where none answers.
 
 from __future__ import annotations
 
+import os
 import shlex
 import shutil
 import subprocess
@@ -94,3 +95,45 @@ class TestDockerPage:
             assert health["seed"] == 7
         finally:
             subprocess.run([docker, "stop", name], check=False, capture_output=True)
+
+    def test_reached_by_service_name(self) -> None:
+        """A sidecar reached by its compose or Kubernetes service name (a single-label name) is
+        answered with no configuration: a client container on the same network reads usage."""
+        docker = docker_engine()
+        subprocess.run(
+            [docker, "build", "--network", "host", "-q", "-t", "metronome-emulator", "."],
+            cwd=ROOT, check=True, capture_output=True,
+        )  # fmt: skip
+        network = f"metronome-test-{os.getpid()}"
+        subprocess.run([docker, "network", "create", network], check=True, capture_output=True)
+        server = f"{network}-server"
+        try:
+            subprocess.run(
+                [docker, "run", "-d", "--rm", "--name", server, "--network", network,
+                 "--network-alias", "metronome", "metronome-emulator"],
+                check=True, capture_output=True,
+            )  # fmt: skip
+            client = (
+                "import json, time, urllib.request\n"
+                "for _ in range(100):\n"
+                "    try:\n"
+                "        urllib.request.urlopen('http://metronome:4010/_emulator/health')\n"
+                "        break\n"
+                "    except OSError:\n"
+                "        time.sleep(0.1)\n"
+                "request = urllib.request.Request('http://metronome:4010/v1/usage', data=json.dumps("
+                "{'starting_on': '2024-01-01T00:00:00Z', 'ending_before': '2024-01-02T00:00:00Z',"
+                " 'window_size': 'day'}).encode(), headers={'Authorization': 'Bearer ci',"
+                " 'Content-Type': 'application/json'})\n"
+                "print(len(json.load(urllib.request.urlopen(request))['data']))\n"
+            )
+            result = subprocess.run(
+                [docker, "run", "--rm", "--network", network, "python:3.11-slim", "python", "-c",
+                 client],
+                capture_output=True, text=True, check=False, timeout=120,
+            )  # fmt: skip
+            assert result.returncode == 0, result.stderr
+            assert int(result.stdout) > 0
+        finally:
+            subprocess.run([docker, "stop", server], check=False, capture_output=True)
+            subprocess.run([docker, "network", "rm", network], check=False, capture_output=True)

@@ -21,7 +21,9 @@ made in a layer has no stored events to count, and one archived in a layer keeps
 
 Rollups (per hour and per day) are kept per *sender key* (the `customer_id` string an event was
 sent with) and metric, and per group value; a customer's usage merges the rollups of its id and
-its aliases at query time, so aliases stay retroactive.
+its aliases at query time, so aliases stay retroactive. Each rollup also remembers the events
+ingested after their hour had ended, so that a read can leave out what was processed after a
+given moment (`Rollup.cells_as_of`, used by rating's frozen invoices) at rollup cost.
 """
 
 from __future__ import annotations
@@ -415,9 +417,10 @@ class Store:
                 continue
             seq = start + i
             customer_id = record.customer_id
+            late_at = processed_at[i] if now is not None else None  # documents': never late
             for matcher in matchers:
                 if matcher.counts(seq):
-                    self._roll_up(matcher, seq, customer_id, event_type, record)
+                    self._roll_up(matcher, seq, customer_id, event_type, record, late_at)
 
     def _candidates_for(self, event_type: str, now: int | None = None) -> list[Matcher]:
         candidates = self._candidates.get(event_type)
@@ -434,7 +437,13 @@ class Store:
         return candidates
 
     def _roll_up(
-        self, matcher: Matcher, seq: int, customer_id: str, event_type: str, record: EventLike
+        self,
+        matcher: Matcher,
+        seq: int,
+        customer_id: str,
+        event_type: str,
+        record: EventLike,
+        processed: int | None,
     ) -> None:
         properties = record.properties
         value = matcher.contribution(event_type, properties)
@@ -447,7 +456,7 @@ class Store:
         rollup = self.series.get((customer_id, metric_id))
         if rollup is None:
             rollup = self.series[customer_id, metric_id] = Rollup()
-        rollup.add(aggregation, hour, value, ts, seq)
+        rollup.add(aggregation, hour, value, ts, seq, processed)
         for key in matcher.group_keys:
             # Lacking the key: kept under NO_GROUP, the null group row of `/v1/usage/groups`.
             found = group_value(properties, key)
@@ -457,7 +466,7 @@ class Store:
             rollup = groups.get(found)
             if rollup is None:
                 rollup = groups[found] = Rollup()
-            rollup.add(aggregation, hour, value, ts, seq)
+            rollup.add(aggregation, hour, value, ts, seq, processed)
 
 
 def _metric_record(matcher: Matcher, total: int) -> dict[str, Any]:
