@@ -16,6 +16,7 @@ from aiohttp import web
 
 from emulator import __version__
 from emulator.app import create_app
+from emulator.scenario import seed_cache
 from emulator.scenario.initial import FixtureError
 from emulator.settings import Settings
 from emulator.tenancy.statefile import StateFileError
@@ -62,7 +63,14 @@ def _switch(text: str) -> bool:
     raise ValueError(text)
 
 
+def _seed_cache(text: str) -> Path | None:
+    if text == "off":
+        return None
+    return seed_cache.default_folder() if text == "default" else Path(text)
+
+
 _positive.__name__ = "non-negative integer"
+_seed_cache.__name__ = "folder, 'default' or 'off'"
 _clock.__name__ = "RFC 3339 timestamp with an offset"
 _page_size.__name__ = "page size (1..100000)"
 _switch.__name__ = "switch (1, true, yes, 0, false or no)"
@@ -148,6 +156,15 @@ _OPTIONS: list[tuple[str, str, Callable[[str], Any], Any, str]] = [
         "about 400 MB and 10 s each)",
     ),
     (
+        "--seed-cache",
+        "EMULATOR_SEED_CACHE",
+        _seed_cache,
+        "default",
+        "folder of built seeds: a generated scenario of 10,000 events or more is kept there "
+        "and loaded by a later start with the same options and code ('default': "
+        "$XDG_CACHE_HOME/metronome-emulator or ~/.cache/metronome-emulator; 'off': none)",
+    ),
+    (
         "--response-cache-mb",
         "EMULATOR_RESPONSE_CACHE_MB",
         _positive,
@@ -227,6 +244,7 @@ def settings_from(argv: Sequence[str] | None = None) -> Settings:
         journal_size=args.journal_size,
         state_file=args.state_file,
         response_cache_mb=args.response_cache_mb,
+        seed_cache=args.seed_cache,
         clock=args.clock,
         max_tenants=args.max_tenants,
         reset_max_events=min(args.reset_max_events, RESET_EVENTS),

@@ -158,6 +158,11 @@ class Store:
         # (sender key, metric id, group key) -> group value -> its rollup
         self.group_series: dict[tuple[str, str, GroupKey], dict[GroupValue, Rollup]] = {}
 
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        """A store read back (the seed cache's pickle) is a new state: a version of its own."""
+        self.__dict__.update(state)
+        self.version = next(_VERSIONS)
+
     def _levels(self) -> tuple[Store, ...]:
         return (self,) if self.base is None else (self.base, self)
 
