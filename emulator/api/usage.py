@@ -7,15 +7,13 @@ chunks that give the event loop back (`emulator/web/pacing.py`), and then kept t
 
 from __future__ import annotations
 
-from contextlib import aclosing
-
 import orjson
 from aiohttp import web
 
 from emulator.metering.usage import UsagePage, UsageScope
 from emulator.web.jsonio import read_body, read_model, send_json_bytes
 from emulator.web.keys import RESPONSES, SETTINGS, TENANT
-from emulator.web.pacing import paced
+from emulator.web.pacing import paced_list
 from emulator.wire.models import UsageQuery
 from emulator.wire.pagination import (
     INDEX,
@@ -58,11 +56,10 @@ async def list_usage(request: web.Request) -> web.StreamResponse:
     # tens of milliseconds).
     page = UsagePage(tenant.store, scope, position, limit)
     pieces = [b'{"data":[']
-    async with aclosing(paced(page.chunks())) as computed:
-        async for chunk in computed:
-            if len(pieces) > 1:
-                pieces.append(b",")
-            pieces.append(chunk)
+    for chunk in await paced_list(page.chunks()):
+        pieces += (chunk, b",")
+    if len(pieces) > 1:
+        pieces.pop()  # the comma after the last chunk
     following = page.following
     next_page = None  # the query's fingerprint only when a cursor needs it (a sha256 of a dump)
     if following is not None:
