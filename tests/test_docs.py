@@ -212,7 +212,14 @@ class TestSpeedPage:
     def test_tables_are_results_files(self) -> None:
         text = (ROOT / "docs" / "speed.md").read_text()
         sections = re.findall(r"<!-- bench:(\w+) -->\n(.*?)<!-- /bench:\1 -->", text, re.S)
-        assert {name for name, _ in sections} == {"run", "tenants", "soak", "abuse", "explorer"}
+        assert {name for name, _ in sections} == {
+            "run",
+            "ratios",
+            "tenants",
+            "soak",
+            "abuse",
+            "explorer",
+        }
         for name, section in sections:
             results = (ROOT / "bench" / "results" / f"{name}.md").read_text()
             assert section == results, name
@@ -231,7 +238,14 @@ class TestSpeedPage:
         assert svg == report.svg(results["stores"])
 
     @pytest.mark.parametrize(
-        "heading", ["## Queries, ingest and start-up", "## Tenants", "## Soak", "## Abuse"]
+        "heading",
+        [
+            "## Queries, ingest and start-up",
+            "## Issue 21: each ratio against its reference, in one run",
+            "## Tenants",
+            "## Soak",
+            "## Abuse",
+        ],
     )
     def test_commands(self, heading: str) -> None:
         """Each runs for minutes, so the test checks the script's options, not a whole run."""
