@@ -27,8 +27,10 @@ and 5); soak_emulator.py runs the emulator, soak_probe.py polls it from another 
 soak_client.py makes the calls and soak_report.py the table.
 
 Writes bench/results/soak.json and bench/results/soak.md (a run with other options: under
-bench/.cache/results/); with `--update-docs`, puts the table between the `bench:soak` markers of
-docs/speed.md too. Any 5xx that is not an injected fault is a failure, and is printed.
+bench/.cache/results/), then runs the hostile pass of issue 18 (`bench/hostile.py`; alone:
+`--only hostile`) into bench/results/soak_hostile.json and .md; with `--update-docs`, puts each
+table between its markers in docs/speed.md too. Any 5xx that is not an injected fault is a
+failure, and is printed.
 """
 
 from __future__ import annotations
@@ -115,9 +117,19 @@ def main() -> None:
         help="run `python -m emulator` itself, without timing its garbage collections",
     )
     parser.add_argument(
-        "--update-docs", action="store_true", help="put the table in docs/speed.md too"
+        "--update-docs", action="store_true", help="put the tables in docs/speed.md too"
+    )
+    parser.add_argument(
+        "--only",
+        choices=("all", "hostile"),
+        default="all",
+        help="hostile: only the hostile pass of issue 18 (bench/hostile.py); all: the soak, then "
+        "the hostile pass",
     )
     args = parser.parse_args()
+    if args.only == "hostile":
+        hostile_pass(args.update_docs)
+        return
     record = results_files.stamp()
     started = time.perf_counter()
     load_before = load_average()
@@ -138,6 +150,30 @@ def main() -> None:
     results_files.write("soak", results, text, folder)
     if args.update_docs:
         results_files.update_docs("soak", text)
+    hostile_pass(args.update_docs)
+
+
+def hostile_pass(update_docs: bool) -> None:
+    """The hostile pass of issue 18 (`bench/hostile.py`), into bench/results/soak_hostile.*."""
+    import hostile
+
+    record = results_files.stamp()
+    started = time.perf_counter()
+    load_before = load_average()
+    found = asyncio.run(hostile.run())
+    results = {
+        **record,
+        "load_before": load_before,
+        "load_after": load_average(),
+        "total_s": round(time.perf_counter() - started, 1),
+        **found,
+    }
+    results["table"] = hostile.table(results)
+    text = markdown(results)
+    print(text)
+    results_files.write("soak_hostile", results, text)
+    if update_docs:
+        results_files.update_docs("soak_hostile", text)
 
 
 if __name__ == "__main__":

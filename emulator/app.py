@@ -23,8 +23,17 @@ def create_app(settings: Settings, tenants: Tenants | None = None) -> web.Applic
         middlewares=MIDDLEWARES,
         # Each route reads at most its own limit (`read_body`); this is the largest of them.
         client_max_size=MAX_BODY,
-        # read_body inflates gzip itself, as a stream against the route's limit.
-        handler_args={"auto_decompress": False},
+        # read_body inflates gzip itself, as a stream against the route's limit. The keep-alive
+        # timer closes a connection that waits for a request longer than --idle-timeout: idle
+        # between requests, or with a head that has not fully arrived (slowloris); aiohttp starts
+        # it when the connection is made and after each answer, and data does not extend it.
+        # After an answer sent before its body was read (a 408, a 413), aiohttp reads and drops
+        # the rest for its lingering time, then closes: at most --body-timeout here, not 10 s.
+        handler_args={
+            "auto_decompress": False,
+            "keepalive_timeout": settings.idle_timeout,
+            "lingering_time": min(10.0, settings.body_timeout),
+        },
     )
     app[SETTINGS] = settings
     app[BASE_IDENTITY] = base_identity(settings)

@@ -12,15 +12,14 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any, NoReturn
 
-from aiohttp import web
-
 from emulator import __version__
 from emulator.app import create_app
 from emulator.scenario import seed_cache
 from emulator.scenario.initial import FixtureError
 from emulator.settings import Settings
-from emulator.tenancy.statefile import StateFileError
+from emulator.tenancy.statefile import PartialStateFileError, StateFileError
 from emulator.web.keys import TENANTS
+from emulator.web.server import start
 from emulator.wire.limits import RESET_EVENTS
 from emulator.wire.timestamps import parse_rfc3339
 
@@ -69,8 +68,16 @@ def _seed_cache(text: str) -> Path | None:
     return seed_cache.default_folder() if text == "default" else Path(text)
 
 
+def _seconds(text: str) -> float:
+    value = float(text)
+    if not 0 < value <= 86400:
+        raise ValueError(text)
+    return value
+
+
 _positive.__name__ = "non-negative integer"
 _seed_cache.__name__ = "folder, 'default' or 'off'"
+_seconds.__name__ = "number of seconds (above 0, at most 86400)"
 _clock.__name__ = "RFC 3339 timestamp with an offset"
 _page_size.__name__ = "page size (1..100000)"
 _switch.__name__ = "switch (1, true, yes, 0, false or no)"
@@ -165,6 +172,22 @@ _OPTIONS: list[tuple[str, str, Callable[[str], Any], Any, str]] = [
         "$XDG_CACHE_HOME/metronome-emulator or ~/.cache/metronome-emulator; 'off': none)",
     ),
     (
+        "--idle-timeout",
+        "EMULATOR_IDLE_TIMEOUT",
+        _seconds,
+        DEFAULTS.idle_timeout,
+        "seconds a connection may wait for a request before it is closed: idle between requests "
+        "(keep-alive), or with a request head that has not fully arrived (a slowloris client)",
+    ),
+    (
+        "--body-timeout",
+        "EMULATOR_BODY_TIMEOUT",
+        _seconds,
+        DEFAULTS.body_timeout,
+        "seconds a request body may take to arrive in full; past it the request is a 408 and "
+        "the connection is closed",
+    ),
+    (
         "--response-cache-mb",
         "EMULATOR_RESPONSE_CACHE_MB",
         _positive,
@@ -181,6 +204,16 @@ class _EnvError(Exception):
 
 class _ShutdownError(Exception):
     """The state file could not be written on shutdown (the previous one is intact)."""
+
+
+class _PartialShutdownError(Exception):
+    """The state file was written on shutdown without some tenants (named in the message)."""
+
+
+# Exit statuses: 0 clean; 1 the state file could not be written at all (the previous one is
+# intact), or the port could not be bound; 2 bad options, fixtures or state file at start; 3 the
+# state file was written without the tenants the message names (every other tenant's is in it).
+EXIT_PARTIAL_STATE = 3
 
 
 def _env_default(name: str, convert: Callable[[str], Any], default: Any) -> Any:
@@ -216,7 +249,22 @@ def build_parser() -> argparse.ArgumentParser:
         help="accept only this bearer token; repeat for several [env EMULATOR_TOKENS, "
         "comma-separated; default: any non-empty token]",
     )
-    parser.set_defaults(env_tokens=[t for t in tokens.split(",") if t])
+    hosts = os.environ.get("EMULATOR_ALLOWED_HOSTS", "")
+    parser.add_argument(
+        "--allowed-host",
+        dest="allowed_hosts",
+        action="append",
+        default=None,
+        help="also answer requests whose Host is this name (repeatable; '.example.test' allows "
+        "every name under it, '*' any name). Loopback names, IP literals and single-label "
+        "service names (a docker-compose or Kubernetes sidecar's) are always answered; any other "
+        "name is refused, as a guard against DNS rebinding [env EMULATOR_ALLOWED_HOSTS, "
+        "comma-separated; default: none]",
+    )
+    parser.set_defaults(
+        env_tokens=[t for t in tokens.split(",") if t],
+        env_hosts=[h.strip() for h in hosts.split(",") if h.strip()],
+    )
     parser.add_argument(
         "--exit-with-stdin",
         action="store_true",
@@ -238,6 +286,9 @@ def settings_from(argv: Sequence[str] | None = None) -> Settings:
         page_size=args.page_size,
         fixtures=args.fixtures,
         tokens=tuple(args.tokens if args.tokens is not None else args.env_tokens),
+        allowed_hosts=tuple(
+            args.allowed_hosts if args.allowed_hosts is not None else args.env_hosts
+        ),
         customers=args.customers,
         days=args.days,
         events=args.events,
@@ -248,6 +299,8 @@ def settings_from(argv: Sequence[str] | None = None) -> Settings:
         clock=args.clock,
         max_tenants=args.max_tenants,
         reset_max_events=min(args.reset_max_events, RESET_EVENTS),
+        idle_timeout=args.idle_timeout,
+        body_timeout=args.body_timeout,
         exit_with_stdin=args.exit_with_stdin,
     )
 
@@ -262,10 +315,7 @@ async def serve(settings: Settings) -> None:
             target=_stop_at_end_of_input, args=(loop, stop), name="stdin", daemon=True
         ).start()
     app = create_app(settings)
-    runner = web.AppRunner(app, handle_signals=False, access_log=None)
-    await runner.setup()
-    site = web.TCPSite(runner, settings.host, settings.port)
-    await site.start()
+    runner = await start(app, settings.host, settings.port)
     host, port = runner.addresses[0][:2]
     initial = app[TENANTS].initial
     source = f"fixtures {settings.fixtures}" if settings.fixtures else f"seed {settings.seed}"
@@ -280,6 +330,8 @@ async def serve(settings: Settings) -> None:
     finally:
         try:
             await runner.cleanup()  # writes --state-file
+        except PartialStateFileError as exc:
+            raise _PartialShutdownError(str(exc)) from None
         except StateFileError as exc:
             raise _ShutdownError(str(exc)) from None
 
@@ -335,6 +387,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     except _ShutdownError as exc:
         print(f"metronome-emulator: error on shutdown: {exc}", file=sys.stderr)
         return 1
+    except _PartialShutdownError as exc:
+        print(f"metronome-emulator: error on shutdown: {exc}", file=sys.stderr)
+        return EXIT_PARTIAL_STATE
     except OSError as exc:  # the port is taken, the host does not exist...
         print(
             f"metronome-emulator: error: cannot listen on {settings.host}:{settings.port}: "

@@ -217,6 +217,7 @@ class TestSpeedPage:
             "ratios",
             "tenants",
             "soak",
+            "soak_hostile",
             "abuse",
             "explorer",
         }

@@ -9,6 +9,7 @@ import signal
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
@@ -236,3 +237,144 @@ class TestRefusedAtStart:
         assert str(path) in err
         assert message in err
         assert os.path.exists(path)  # never removed or rewritten
+
+
+class TestOneTenantCannotStopTheOthers:
+    """A tenant whose state cannot be written is left out and named; the others are written."""
+
+    def test_write_names_the_tenant(self, tmp_path: Path) -> None:
+        from emulator.wire.timestamps import MAX_US
+
+        path = tmp_path / "state.json"
+        good = {"page_size": 7, "clock": None, "state": None, "layer": None}
+        bad = {**good, "clock": MAX_US + 10**15}  # past year 9999: cannot be written as a time
+        with pytest.raises(StateFileError, match=r"without 1 tenant\(s\).*tenants\.b: Overflow"):
+            write_state_file(path, "base", {"a": good, "b": bad, "c": good})
+        saved = read_state_file(path, "base")
+        assert sorted(saved) == ["a", "c"]
+        assert saved["a"].page_size == 7
+
+    async def test_snapshot_writes_the_others(self, tmp_path: Path, aiohttp_client: Any) -> None:
+        from emulator.app import create_app
+        from emulator.settings import Settings
+        from emulator.web.keys import TENANTS
+        from emulator.wire.timestamps import MAX_US
+
+        path = tmp_path / "state.json"
+        app = create_app(Settings(fixtures=SMALL, state_file=path))
+        client = await aiohttp_client(app)
+        for token in ("good", "broken"):
+            answer = await client.patch(
+                "/_emulator/config", json={"page_size": 5}, headers=auth(token)
+            )
+            assert answer.status == 200
+        app[TENANTS].get("broken").clock.frozen_at = MAX_US + 10**15  # what the door now refuses
+        answer = await client.post("/_emulator/snapshot", headers=auth("good"))
+        assert answer.status == 500
+        assert token_digest("broken") in (await answer.json())["message"]
+        assert set(read_state_file(path, "x")) == {token_digest("good")}
+        app[TENANTS].get("broken").clock.frozen_at = None  # the shutdown write must succeed
+
+    def test_shutdown_exit_code_names_the_tenant(self, tmp_path: Path) -> None:
+        """A tenant whose entry cannot be written (made to fail here: the door keeps out every
+        real cause) is left out at shutdown: exit status 3, its digest on standard error, the
+        other tenant in the file."""
+        path = tmp_path / "state.json"
+        code = (
+            "import sys\n"
+            "import emulator.tenancy.statefile as statefile\n"
+            "write = statefile._write_entry\n"
+            "def failing(file, digest, entry, first):\n"
+            "    if entry['page_size'] == 7:\n"
+            "        raise ValueError('cannot be written')\n"
+            "    write(file, digest, entry, first)\n"
+            "statefile._write_entry = failing\n"
+            "from emulator.cli import main\n"
+            f"sys.exit(main(['--port', '0', '--events', '10', '--state-file', {str(path)!r}]))\n"
+        )
+        process = subprocess.Popen(
+            [sys.executable, "-c", code], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
+        )
+        assert process.stdout is not None
+        url = process.stdout.readline().split("listening on ")[1].split()[0]
+        for token, size in (("bad", 7), ("good", 3)):
+            answer = httpx.patch(
+                f"{url}/_emulator/config", json={"page_size": size}, headers=auth(token)
+            )
+            answer.raise_for_status()
+        process.send_signal(signal.SIGTERM)
+        _, err = process.communicate(timeout=30)
+        assert process.returncode == 3, err
+        assert f"tenants.{token_digest('bad')}: ValueError: cannot be written" in err
+        assert set(read_state_file(path, "x")) == {token_digest("good")}
+
+
+class TestRestartAfterTheEdges:
+    """Whatever the door accepts at its edges comes back whole after a restart; what it refuses
+    (nesting 195 deep, NaN, a clock past year 9999) is refused before it can break one."""
+
+    def test_edges_round_trip(self, tmp_path: Path) -> None:
+        from emulator.wire.limits import NAME_CHARS, PROPERTY_DEPTH, PROPERTY_VALUE_BYTES
+
+        def nested(depth: int) -> Any:
+            value: Any = "leaf"
+            for _ in range(depth):
+                value = {"k": value}
+            return value
+
+        def event(n: int, properties: dict[str, Any], kind: str = "edge") -> dict[str, Any]:
+            return {"transaction_id": f"edge-{n}", "customer_id": "c" * NAME_CHARS,
+                    "event_type": kind, "timestamp": "2024-01-01T12:00:00Z",
+                    "properties": properties}  # fmt: skip
+
+        path = tmp_path / "state.json"
+        args = (*SCENARIO, "--state-file", str(path))
+        tokens = ("edges", "sums", "late", "refused")
+        with emulator_process(*args) as url:
+            nan = json.dumps([event(1, {"v": 0})]).replace('"v": 0', '"v": NaN')
+            end = {"now": "9999-12-31T00:00:00Z"}
+            refused = [
+                httpx.post(f"{url}/v1/ingest", json=[event(0, {"d": nested(195)})],
+                           headers=auth("refused")),
+                httpx.post(f"{url}/v1/ingest", content=nan, headers=auth("refused")),
+                httpx.post(f"{url}/_emulator/clock", json=end, headers=auth("refused")),
+                httpx.post(f"{url}/_emulator/clock", json={"advance_seconds": 2 * 86400},
+                           headers=auth("refused")),
+            ]  # fmt: skip
+            assert [answer.status_code for answer in refused] == [400, 400, 200, 400]
+            edges = [
+                event(2, {"deep": nested(PROPERTY_DEPTH)}),
+                event(3, {"long": "é" * (PROPERTY_VALUE_BYTES // 2), "n" * NAME_CHARS: 1}),
+                event(4, {"digits": int("9" * PROPERTY_VALUE_BYTES), "neg": -(10**200)}),
+                event(5, {"list": [[[1.5, None, True]]], "tiny": 5e-324}),
+            ]
+            httpx.post(f"{url}/v1/ingest", json=edges, headers=auth("edges")).raise_for_status()
+            metric = {"name": "m" * NAME_CHARS, "aggregation_type": "SUM", "aggregation_key": "v",
+                      "property_filters": [{"name": "v", "exists": True}]}  # fmt: skip
+            created = httpx.post(
+                f"{url}/v1/billable-metrics/create", json=metric, headers=auth("sums")
+            )
+            created.raise_for_status()
+            sums = [event(6 + n, {"v": 1e308}) for n in range(3)]
+            httpx.post(f"{url}/v1/ingest", json=sums, headers=auth("sums")).raise_for_status()
+            customer = {"name": "n" * NAME_CHARS, "ingest_aliases": [f"a{n}" for n in range(100)]}
+            httpx.post(
+                f"{url}/v1/customers", json=customer, headers=auth("sums")
+            ).raise_for_status()
+            last = {"now": "9999-12-31T23:59:59.999999Z"}
+            httpx.post(f"{url}/_emulator/clock", json=last, headers=auth("late")).raise_for_status()
+            httpx.post(
+                f"{url}/v1/customers", json={"name": "late"}, headers=auth("late")
+            ).raise_for_status()
+            before = {
+                t: httpx.get(f"{url}/_emulator/state", headers=auth(t)).content for t in tokens
+            }
+            snapshot = httpx.post(f"{url}/_emulator/snapshot", headers=auth("edges"))
+            assert snapshot.status_code == 200
+        with emulator_process(*args) as url:
+            after = {
+                t: httpx.get(f"{url}/_emulator/state", headers=auth(t)).content for t in tokens
+            }
+        assert after == before
+        kept = json.loads(after["edges"])["events"][-4:]
+        assert [e["properties"] for e in kept] == [e["properties"] for e in edges]

@@ -15,7 +15,7 @@ from aiohttp import web
 from emulator.api.billable_metrics import metric_detail
 from emulator.metering.events import Event
 from emulator.metering.store import BACKDATING, Store
-from emulator.web.jsonio import json_response, read_model
+from emulator.web.jsonio import json_array_response, read_model
 from emulator.web.keys import TENANT
 from emulator.wire.models import EventSearch
 from emulator.wire.timestamps import format_rfc3339
@@ -28,9 +28,8 @@ async def search_events(request: web.Request) -> web.Response:
     tenant = request[TENANT]
     store = tenant.store
     since = tenant.clock.now() - BACKDATING
-    return json_response(
-        [_item(store, event) for event in store.events_with(body.transaction_ids, since)]
-    )
+    found = store.events_with(body.transaction_ids, since)
+    return json_array_response((_item(store, event) for event in found), "this search's answer")
 
 
 def _item(store: Store, event: Event) -> dict[str, Any]:

@@ -1,25 +1,20 @@
-"""`POST /v1/usage/groups`: one customer's usage of one metric, a row per window and group value.
-
-The numbers are those of `/v1/usage` for the same windows (`emulator/metering/usage.py`); this
-module checks the query's group key against the metric and shapes the rows.
-"""
+"""`POST /v1/usage/groups`: parse, resolve the scope and page through the rows in the metering
+domain (`emulator/metering/groups.py`), shape them. The rows are computed in slices that give the
+event loop back (`emulator/web/pacing.py`)."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from contextlib import aclosing
 from typing import Any
 
 from aiohttp import web
 
 from emulator.api.listing import query_limit
-from emulator.metering.matching import Matcher
-from emulator.metering.usage import GroupPosition, MetricScope, group_rows
+from emulator.metering.groups import GroupPosition, GroupRow, GroupsScope, group_rows
 from emulator.metering.values import NO_GROUP, GroupKey, GroupValue
-from emulator.metering.windows import Windows
 from emulator.web.jsonio import json_response, read_model
 from emulator.web.keys import TENANT
-from emulator.wire.errors import BadRequest
-from emulator.wire.limits import GROUP_VALUES
+from emulator.web.pacing import paced
 from emulator.wire.models import GroupedUsageQuery
 from emulator.wire.pagination import (
     INDEX,
@@ -38,73 +33,25 @@ __all__ = ["list_with_groups"]
 async def list_with_groups(request: web.Request) -> web.Response:
     query = await read_model(request, GroupedUsageQuery)
     store = request[TENANT].store
-    if query.current_period:
-        raise BadRequest(
-            "current_period needs the customer's billing period, which the emulator does not "
-            "model: send starting_on and ending_before"
-        )
-    if query.starting_on is None or query.ending_before is None:
-        missing = "starting_on" if query.starting_on is None else "ending_before"
-        raise BadRequest(f"{missing} is required (current_period is not supported)")
-    windows = Windows.cut(query.starting_on, query.ending_before, query.window_size)
-    if query.customer_id not in store.customers:
-        raise BadRequest(f"customer_id {query.customer_id} is not a known customer")
-    matcher = store.matchers.get(query.billable_metric_id)
-    if matcher is None:
-        raise BadRequest(
-            f"billable_metric_id {query.billable_metric_id} is not a known billable metric"
-        )
-    key, keep = _grouping(query, matcher)
+    scope = GroupsScope.resolve(store, query)
     limit = query_limit(request)
     query_fingerprint = fingerprint(query.model_dump(mode="json"))
-    position = _position(request.query.get("next_page") or None, query_fingerprint, key)
-    scope = MetricScope(matcher, key, None, value_limit=None, null_group=True)
-    rows, following = group_rows(store, query.customer_id, scope, windows, keep, position, limit)
+    position = _position(request.query.get("next_page") or None, query_fingerprint, scope.key)
+    rows: list[GroupRow] = []
+    following: GroupPosition | None = None
+    async with aclosing(paced(group_rows(store, scope, position))) as computed:
+        async for at, row in computed:
+            if len(rows) == limit:
+                following = at
+                break
+            rows.append(row)
     next_page = None
     if following is not None:
         value = following[1]
         # The null group as null; a compound value as a list.
         encoded = None if value == NO_GROUP else list(value) if isinstance(value, tuple) else value
         next_page = encode_cursor([following[0], encoded], query_fingerprint)
-    return json_response({"data": [_row(key, *row) for row in rows], "next_page": next_page})
-
-
-def _grouping(
-    query: GroupedUsageQuery, matcher: Matcher
-) -> tuple[GroupKey | None, Callable[[GroupValue], bool]]:
-    """The group key asked for, as the store keeps it, and which of its values to keep."""
-    if query.group_key is not None and query.group_by is not None:
-        raise BadRequest("group_key and group_by cannot be used together (group_by is deprecated)")
-    if query.group_by is not None:
-        if query.group_by.key not in matcher.group_names:
-            raise BadRequest(
-                f"group_by.key must be one of the metric's group keys ({_names(matcher)})"
-            )
-        wanted = None if query.group_by.values is None else frozenset(query.group_by.values)
-        return query.group_by.key, lambda value: wanted is None or value in wanted
-    if query.group_key is None:
-        if query.group_filters:
-            raise BadRequest("group_filters needs group_key")
-        return None, lambda _value: True
-    defined = [key for key in matcher.metric.group_keys if set(key) == set(query.group_key)]
-    if not defined or len(set(query.group_key)) != len(query.group_key):
-        raise BadRequest(f"group_key must be one of the metric's group keys ({_names(matcher)})")
-    names = defined[0]
-    filters = query.group_filters or {}
-    for name in filters:
-        if name not in names:
-            raise BadRequest(f"group_filters: {name!r} is not in group_key")
-    if sum(len(values) for values in filters.values()) > GROUP_VALUES:
-        raise BadRequest(f"group_filters may list at most {GROUP_VALUES} values in all")
-    allowed = [(i, frozenset(filters[name])) for i, name in enumerate(names) if filters.get(name)]
-    if len(names) == 1:
-        return names[0], lambda value: all(value in values for _, values in allowed)
-    return tuple(names), lambda value: all(value[i] in values for i, values in allowed)
-
-
-def _names(matcher: Matcher) -> str:
-    keys = [", ".join(key) for key in matcher.metric.group_keys]
-    return "; ".join(f"[{key}]" for key in keys) or "none: the metric has no group keys"
+    return json_response({"data": [_row(scope.key, *row) for row in rows], "next_page": next_page})
 
 
 def _position(

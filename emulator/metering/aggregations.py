@@ -10,7 +10,10 @@ max, UNIQUE keeps the set of string forms, LATEST keeps the event with the great
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
+from functools import reduce
 from typing import Any
+
+from emulator.metering.values import add_saturating
 
 __all__ = ["AGGREGATIONS", "Aggregation"]
 
@@ -44,9 +47,22 @@ class Aggregation:
 
 
 class Sum(Aggregation):
-    # Integral values are ints, so sums of them stay exact; a fraction makes the cell a float.
+    # Integral values are ints, so sums of them stay exact; a fraction makes the cell a float,
+    # which saturates at +-FLOAT_MAX instead of overflowing (`values.add_saturating`).
     def add(self, cells: dict[int, Any], hour: int, value: Any, ts: int, seq: int) -> None:
-        cells[hour] = cells.get(hour, 0) + value
+        cells[hour] = add_saturating(cells.get(hour, 0), value)
+
+    def fold(self, cells: Iterable[Any]) -> Any:
+        return reduce(add_saturating, cells)
+
+    def fold_windows(self, series: Sequence[Series], start: int, n: int) -> list[Any]:
+        """As `fold` folds a window's cells: the first as it is, the next added to it."""
+        out: list[Any] = [None] * n
+        for cells in series:
+            for i, cell in _cells_in(cells, start, n):
+                current = out[i]
+                out[i] = cell if current is None else add_saturating(current, cell)
+        return out
 
 
 class Max(Aggregation):

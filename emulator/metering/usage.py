@@ -9,7 +9,7 @@ whatever the number of events stored.
 from __future__ import annotations
 
 from bisect import bisect_left
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date
 from functools import lru_cache
@@ -20,8 +20,8 @@ import orjson
 
 from emulator.metering.matching import Matcher
 from emulator.metering.rollups import Rollup
-from emulator.metering.store import Store
-from emulator.metering.values import NO_GROUP, GroupKey, GroupValue
+from emulator.metering.store import Store, merged_group_values
+from emulator.metering.values import GroupKey, GroupValue, as_float
 from emulator.metering.windows import Windows
 from emulator.wire.errors import BadRequest
 from emulator.wire.limits import GROUP_VALUES, MAX_PAGE_NUMBERS
@@ -29,12 +29,10 @@ from emulator.wire.models import UsageQuery
 from emulator.wire.timestamps import US_PER_DAY, US_PER_HOUR, format_rfc3339
 
 __all__ = [
-    "GroupPosition",
     "MetricScope",
     "Position",
     "UsagePage",
     "UsageScope",
-    "group_rows",
     "iter_rows",
     "json_number",
 ]
@@ -56,9 +54,6 @@ class MetricScope:
     group_key: GroupKey | None = None
     group_values: tuple[GroupValue, ...] | None = None  # None: every value seen in the range
     value_limit: int | None = GROUP_VALUES  # of the values seen, the first this many
-    # Whether events lacking the key make a group of their own (NO_GROUP, first): the null group
-    # row of `/v1/usage/groups`. `/v1/usage`'s `groups` map has string keys only.
-    null_group: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -135,11 +130,12 @@ class UsageScope:
 
 
 def json_number(value: Any) -> Any:
-    """Integral results as JSON integers; integers beyond 64 bits as floats (orjson's limit)."""
+    """Integral results as JSON integers; integers beyond 64 bits as floats (orjson's limit), and
+    past the float range the largest finite double with the value's sign (`values.as_float`)."""
     if isinstance(value, float):
-        return int(value) if value.is_integer() and abs(value) < _INT64 else value
-    if isinstance(value, int) and not -_INT64 <= value < _INT64:
-        return float(value)
+        return int(value) if value.is_integer() and abs(value) < _INT64 else as_float(value)
+    if isinstance(value, int) and not isinstance(value, bool) and not -_INT64 <= value < _INT64:
+        return as_float(value)
     return value
 
 
@@ -244,51 +240,6 @@ class UsagePage:
             yield b",".join(batch)
 
 
-# Where the next row of `/v1/usage/groups` starts: (window index, group value or None).
-GroupPosition = tuple[int, GroupValue | None]
-
-
-def group_rows(
-    store: Store,
-    customer_id: str,
-    scope: MetricScope,
-    windows: Windows,
-    keep: Callable[[GroupValue], bool],
-    position: GroupPosition | None,
-    limit: int,
-) -> tuple[list[tuple[str, str, Any, GroupValue | None]], GroupPosition | None]:
-    """`/v1/usage/groups`: a row per window and group value seen in the range that `keep` accepts
-    (values sorted), or per window alone without a group key; from `position`, up to `limit`.
-    Rows are (start, end, value, group value); the numbers are `/v1/usage`'s, row for row."""
-    reader = _RowReader(store, scope, store.sender_keys(customer_id), windows)
-    values: list[Any] = [None]  # NO_GROUP if seen, then sorted group values; or no group
-    if scope.group_key is not None:
-        values = [v for v in reader.group_values if v == NO_GROUP or keep(v)]
-    first = 1 if values and values[0] == NO_GROUP else 0  # where the sorted values start
-    wi, vi = 0, 0
-    if position is not None:
-        wi = position[0]
-        if position[1] is not None and position[1] != NO_GROUP:
-            vi = first + bisect_left(values[first:], position[1])
-    rows: list[tuple[str, str, Any, GroupValue | None]] = []
-    while wi < len(windows) and values:
-        lo, hi = windows.bounds(wi)
-        label = (format_rfc3339(lo), format_rfc3339(hi))
-        h_from, h_to = lo // US_PER_HOUR, hi // US_PER_HOUR
-        while vi < len(values):
-            if len(rows) == limit:
-                return rows, (wi, values[vi])
-            value = values[vi]
-            if value is None:
-                number = reader.value(h_from, h_to)
-            else:
-                number = reader.group_number(value, h_from, h_to)
-            rows.append((label[0], label[1], number, value))
-            vi += 1
-        wi, vi = wi + 1, 0
-    return rows, None
-
-
 class _RowReader:
     """The numbers of one (customer, metric) pair, window by window."""
 
@@ -301,10 +252,9 @@ class _RowReader:
         self.groups: list[dict[GroupValue, Rollup]] = []
         self.group_values: tuple[GroupValue, ...] = ()
         if scope.group_key is not None:
-            self.groups = store.group_rollups(senders, metric_id, scope.group_key)
-            self.group_values = scope.group_values or tuple(
-                self._values_seen()[: scope.value_limit]
-            )
+            levels = store.sorted_group_series(senders, metric_id, scope.group_key)
+            self.groups = [groups for groups, _ in levels]
+            self.group_values = scope.group_values or self._values_seen(levels)
 
     def row(self, customer_id: str, index: int, label: tuple[str, str]) -> dict[str, Any]:
         metric = self.matcher.metric
@@ -417,19 +367,19 @@ class _RowReader:
         cells = _gather([g[wanted] for g in self.groups if wanted in g], h_from, h_to)
         return json_number(self.matcher.aggregation.fold(cells)) if cells else None
 
-    def _values_seen(self) -> list[GroupValue]:
-        """Group values with a matching event anywhere in the query range, sorted; NO_GROUP
-        first when the scope asks for it and an event in the range lacks the key."""
+    def _values_seen(
+        self, levels: list[tuple[dict[GroupValue, Rollup], list[GroupValue]]]
+    ) -> tuple[GroupValue, ...]:
+        """The first `value_limit` group values, sorted, with a matching event anywhere in the
+        query range: read in sorted order, stopping there, never a pass over every value."""
         h_from, h_to = self.windows.start // US_PER_HOUR, self.windows.end // US_PER_HOUR
-        seen: set[GroupValue] = set()
-        for groups in self.groups:
-            for value, rollup in groups.items():
-                if value not in seen and rollup.cells(h_from, h_to):
-                    seen.add(value)
-        missing = NO_GROUP in seen
-        seen.discard(NO_GROUP)
-        ordered: list[GroupValue] = sorted(seen)  # all str, or all tuples of str
-        return [NO_GROUP, *ordered] if missing and self.scope.null_group else ordered
+        found: list[GroupValue] = []
+        for value in merged_group_values(levels, None):
+            if any(value in groups and groups[value].cells(h_from, h_to) for groups in self.groups):
+                found.append(value)
+                if self.scope.value_limit is not None and len(found) == self.scope.value_limit:
+                    break
+        return tuple(found)
 
 
 def _gather(rollups: list[Rollup], h_from: int, h_to: int) -> list[Any]:

@@ -5,11 +5,26 @@ Filters, UNIQUE and group values compare string forms; SUM, MAX and LATEST read 
 
 from __future__ import annotations
 
+import math
 import re
+import sys
 
 import orjson
 
-__all__ = ["NO_GROUP", "GroupKey", "GroupValue", "as_number", "group_value", "string_form"]
+__all__ = [
+    "FLOAT_MAX",
+    "NO_GROUP",
+    "GroupKey",
+    "GroupValue",
+    "add_saturating",
+    "as_float",
+    "as_number",
+    "group_value",
+    "string_form",
+]
+
+# The largest finite double: what a sum or a value past the float range answers (its sign kept).
+FLOAT_MAX = sys.float_info.max
 
 # A group key: one property name, or a compound key's names in the metric's order. Its values:
 # the string form of the property, or a tuple of them.
@@ -65,6 +80,29 @@ def as_number(value: object) -> int | float | None:
             return None
         return int(number) if number.is_integer() else number
     return None
+
+
+def as_float(value: int | float) -> float:
+    """A number as a finite float: past the float range (an integer of 310 digits, a sum of two
+    1e308), the largest finite double with the number's sign. JSON has no infinity, and the SDKs'
+    `value: float` could not read one."""
+    try:
+        number = float(value)
+    except OverflowError:  # an int too large for a float
+        return FLOAT_MAX if value > 0 else -FLOAT_MAX
+    return number if math.isfinite(number) else math.copysign(FLOAT_MAX, number)
+
+
+def add_saturating(a: int | float, b: int | float) -> int | float:
+    """`a + b`, exact for integers; with a float, saturated at +-FLOAT_MAX instead of overflowing
+    (an int too large for a float raises in `int + float`; a float sum past the range is inf)."""
+    try:
+        total = a + b
+    except OverflowError:
+        total = as_float(a) + as_float(b)
+    if isinstance(total, float) and not math.isfinite(total):
+        return as_float(total)
+    return total
 
 
 def group_value(properties: dict[str, object], key: GroupKey) -> GroupValue | None:

@@ -53,7 +53,8 @@ def load_document(body: bytes) -> LoadedDocument:
         raise BadRequest(f"{_WHAT} is required: a JSON object")
     try:
         # pydantic's own parser: integers of any size come back exact (orjson's become floats).
-        raw = from_json(body)
+        # NaN and Infinity literals are not JSON: refused, as at ingest.
+        raw = from_json(body, allow_inf_nan=False)
     except ValueError:
         raise BadRequest(f"{_WHAT} must be valid JSON") from None
     if not isinstance(raw, dict):

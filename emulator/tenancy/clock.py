@@ -9,7 +9,8 @@ from __future__ import annotations
 
 import time
 
-from emulator.wire.timestamps import US_PER_SECOND
+from emulator.wire.errors import BadRequest
+from emulator.wire.timestamps import MAX_US, US_PER_SECOND, format_rfc3339
 
 __all__ = ["Clock"]
 
@@ -35,5 +36,14 @@ class Clock:
         self.frozen_at = at
 
     def advance(self, seconds: float) -> None:
-        """Move forward from now (wall or frozen) and freeze there."""
-        self.frozen_at = self.now() + round(seconds * US_PER_SECOND)
+        """Move forward from now (wall or frozen) and freeze there; 400 past the last instant a
+        timestamp can name (9999-12-31T23:59:59.999999Z), where no answer could say the time."""
+        now = self.now()
+        moved = now + round(seconds * US_PER_SECOND)
+        if moved > MAX_US:
+            raise BadRequest(
+                f"advance_seconds must be at most {(MAX_US - now) / US_PER_SECOND:.6f} from "
+                f"{format_rfc3339(now)}: the clock cannot pass {format_rfc3339(MAX_US)}, the last "
+                "instant an RFC 3339 timestamp can name"
+            )
+        self.frozen_at = moved

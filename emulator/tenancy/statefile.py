@@ -28,6 +28,7 @@ from emulator.wire.models import FixtureDocument, Timestamp, WireModel
 from emulator.wire.timestamps import format_rfc3339
 
 __all__ = [
+    "PartialStateFileError",
     "SavedTenant",
     "StateFileError",
     "read_state_file",
@@ -40,6 +41,15 @@ VERSION = 2
 
 class StateFileError(Exception):
     """A state file that cannot be read or written; the message says which and why."""
+
+
+class PartialStateFileError(StateFileError):
+    """The file was written, without the tenants named: theirs could not be (a defence in depth:
+    the door keeps out what cannot be written, so this names a bug)."""
+
+    def __init__(self, message: str, tenants: list[str]) -> None:
+        super().__init__(message)
+        self.tenants = tenants  # their token digests
 
 
 class SavedTenant(NamedTuple):
@@ -96,26 +106,31 @@ def read_state_file(path: Path, base: str) -> dict[str, SavedTenant]:
 def write_state_file(path: Path, base: str, tenants: dict[str, dict[str, Any]]) -> None:
     """Write atomically; on failure the previous file stays as it was (StateFileError says why).
     Each tenant's `state` and `layer` is a `DocumentSource` (or None), read here a slice of events
-    at a time, so the whole write can run in a worker thread and never holds a document whole."""
+    at a time, so the whole write can run in a worker thread and never holds a document whole.
+
+    One tenant whose state cannot be written never stops the others': its entry is cut back out of
+    the file, the rest is written and renamed into place, and `PartialStateFileError` names it."""
     folder = path.resolve().parent
     temporary = None
+    failed: list[tuple[str, str]] = []
     try:
         folder.mkdir(parents=True, exist_ok=True)
         handle, temporary = tempfile.mkstemp(prefix=f".{path.name}.", dir=folder)
         with os.fdopen(handle, "wb") as file:
             file.write(b'{"version":%d,"base":%b,"tenants":{' % (VERSION, encode_json(base)))
-            for n, (digest, entry) in enumerate(sorted(tenants.items())):
-                clock = None if entry["clock"] is None else format_rfc3339(entry["clock"])
-                file.write(
-                    b'%b%b:{"page_size":%b,"clock":%b'
-                    % (b"," if n else b"", encode_json(digest), encode_json(entry["page_size"]),
-                       encode_json(clock))
-                )  # fmt: skip
-                for name in ("state", "layer"):
-                    file.write(b',"%b":' % name.encode())
-                    source = entry[name]
-                    file.writelines([b"null"] if source is None else document_pieces(source))
-                file.write(b"}")
+            written = 0
+            for digest, entry in sorted(tenants.items()):
+                start = file.tell()
+                try:
+                    _write_entry(file, digest, entry, first=not written)
+                except OSError:
+                    raise
+                except Exception as exc:  # any failure but the file's is this tenant's alone
+                    file.seek(start)
+                    file.truncate()
+                    failed.append((digest, f"{type(exc).__name__}: {exc}"))
+                else:
+                    written += 1
             file.write(b"}}")
             file.flush()
             os.fsync(file.fileno())
@@ -126,6 +141,27 @@ def write_state_file(path: Path, base: str, tenants: dict[str, dict[str, Any]]) 
         raise StateFileError(
             f"cannot write state file {path}: {exc.strerror or exc}; the previous file is intact"
         ) from None
+    if failed:
+        names = "; ".join(f"tenants.{digest}: {why}" for digest, why in failed)
+        raise PartialStateFileError(
+            f"state file {path} was written without {len(failed)} tenant(s) whose state could "
+            f"not be written ({names}); every other tenant's state is in it",
+            [digest for digest, _ in failed],
+        )
+
+
+def _write_entry(file: Any, digest: str, entry: dict[str, Any], first: bool) -> None:
+    clock = None if entry["clock"] is None else format_rfc3339(entry["clock"])
+    file.write(
+        b'%b%b:{"page_size":%b,"clock":%b'
+        % (b"" if first else b",", encode_json(digest), encode_json(entry["page_size"]),
+           encode_json(clock))
+    )  # fmt: skip
+    for name in ("state", "layer"):
+        file.write(b',"%b":' % name.encode())
+        source = entry[name]
+        file.writelines([b"null"] if source is None else document_pieces(source))
+    file.write(b"}")
 
 
 def _remove_stray_temporaries(path: Path) -> None:

@@ -50,9 +50,11 @@ class Tenant:
         return self.layer
 
     def replace(self, base: Store) -> None:
-        """A new base (a loaded document, a regenerated scenario, or the shared one back)."""
+        """A new base (a loaded document, a regenerated scenario, or the shared one back). The
+        idempotency keys go with the old state: a retry with an old key runs again, and is kept."""
         self.base = base
         self.layer = None
+        self.idempotency = IdempotencyKeys()
         settle(base)
 
 
@@ -74,6 +76,8 @@ class Tenants:
         self.max_tenants = max_tenants  # 0: no limit
         self.evicted = 0
         self._tenants: OrderedDict[str, Tenant] = OrderedDict()
+        # Tokens with a request in flight, and how many: never evicted (see `acquire`).
+        self._busy: dict[str, int] = {}
         # From --state-file, by token digest: taken up by each token on its first request.
         self._saved = {digest: self._restore(entry) for digest, entry in (saved or {}).items()}
 
@@ -90,6 +94,8 @@ class Tenants:
         return len(self._tenants)
 
     def get(self, token: str) -> Tenant:
+        """The token's tenant, made on first use; past `max_tenants` the least recently used
+        tenant with no request in flight is forgotten."""
         tenant = self._tenants.get(token)
         if tenant is not None:
             self._tenants.move_to_end(token)
@@ -99,8 +105,34 @@ class Tenants:
         if tenant is None:
             tenant = Tenant(self.initial, Clock(self.start_clock), Journal(self.journal_size))
         self._tenants[token] = tenant
-        if self.max_tenants and len(self._tenants) > self.max_tenants:
-            forgotten, _ = self._tenants.popitem(last=False)
+        self._evict(keep=token)
+        return tenant
+
+    def acquire(self, token: str) -> Tenant:
+        """The token's tenant (`get`), held for a request in flight until `release`: a tenant is
+        never evicted while it has one, so a write answered 2xx is always in a tenant that is
+        kept. With every tenant busy the count passes `max_tenants` until requests end."""
+        self._busy[token] = self._busy.get(token, 0) + 1
+        return self.get(token)
+
+    def release(self, token: str) -> None:
+        """The request ended: the tenant was just used (most recent again), and may be evicted
+        once it has no other request in flight."""
+        if token in self._tenants:
+            self._tenants.move_to_end(token)
+        left = self._busy.get(token, 0) - 1
+        if left > 0:
+            self._busy[token] = left
+        else:
+            self._busy.pop(token, None)
+            self._evict()
+
+    def _evict(self, keep: str | None = None) -> None:
+        while self.max_tenants and len(self._tenants) > self.max_tenants:
+            forgotten = next((t for t in self._tenants if t != keep and t not in self._busy), None)
+            if forgotten is None:  # every other tenant has a request in flight
+                return
+            del self._tenants[forgotten]
             self.evicted += 1
             log.warning(
                 "metronome-emulator: more than %d tenants: forgot the least recently used one "
@@ -108,7 +140,6 @@ class Tenants:
                 self.max_tenants,
                 token_digest(forgotten)[:12],
             )
-        return tenant
 
     def drop(self, token: str) -> bool:
         """Forget a token's tenant (and any state the state file kept for it)."""

@@ -268,16 +268,13 @@ class Emulator(_Served):
     def _serve(self) -> None:
         import asyncio
 
-        from aiohttp import web
-
         from emulator.app import create_app
+        from emulator.web.server import start
 
         loop = asyncio.new_event_loop()
         try:
-            runner = web.AppRunner(create_app(self.settings), access_log=None)
-            loop.run_until_complete(runner.setup())
-            site = web.TCPSite(runner, self.settings.host, self.settings.port)
-            loop.run_until_complete(site.start())
+            app = create_app(self.settings)
+            runner = loop.run_until_complete(start(app, self.settings.host, self.settings.port))
         except BaseException as exc:  # handed to start(), which raises it in the caller
             self._failure = exc
             self._ready.set()

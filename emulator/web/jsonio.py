@@ -4,18 +4,29 @@ from __future__ import annotations
 
 import asyncio
 import zlib
+from collections.abc import Iterable
 from typing import Any, TypeVar
 
 from aiohttp import web
 from pydantic import BaseModel, TypeAdapter, ValidationError
 
+from emulator.web.keys import SETTINGS
+from emulator.web.response_cache import Body, body_size
 from emulator.web.routing import route_of
 from emulator.wire.encoding import encode_json
-from emulator.wire.errors import BadRequest, PayloadTooLarge, UnsupportedMediaType, message_for
-from emulator.wire.limits import API_BODY
+from emulator.wire.errors import (
+    BadRequest,
+    PayloadTooLarge,
+    RequestTimeout,
+    UnsupportedMediaType,
+    message_for,
+)
+from emulator.wire.limits import ANSWER_BYTES, API_BODY
 
 __all__ = [
     "BODY",
+    "check_answer_size",
+    "json_array_response",
     "json_response",
     "parse_model",
     "read_array",
@@ -49,7 +60,14 @@ async def read_body(request: web.Request) -> bytes:
     """
     if BODY in request:
         return request[BODY]
-    body = await _read_bounded(request)
+    seconds = request.app[SETTINGS].body_timeout
+    try:
+        async with asyncio.timeout(seconds):
+            body = await _read_bounded(request)
+    except TimeoutError:
+        raise RequestTimeout(
+            f"request body did not arrive within {seconds:g} seconds (--body-timeout)"
+        ) from None
     request[BODY] = body
     return body
 
@@ -182,20 +200,58 @@ async def read_array(request: web.Request, adapter: TypeAdapter[T], items: str) 
 _WRITE_PIECE = 256 * 1024
 
 
-async def send_json_bytes(request: web.Request, body: bytes) -> web.StreamResponse:
-    """A 200 with this JSON body, written in pieces that give the loop back between them."""
-    if len(body) <= _WRITE_PIECE:
+async def send_json_bytes(request: web.Request, body: Body) -> web.StreamResponse:
+    """A 200 with this JSON body (bytes, or the pieces of a large one in order), written in
+    writes of about _WRITE_PIECE that give the loop back between them."""
+    if isinstance(body, bytes) and len(body) <= _WRITE_PIECE:
         return web.Response(body=body, content_type="application/json")
+    pieces = (body,) if isinstance(body, bytes) else body
     response = web.StreamResponse(headers={"Content-Type": "application/json"})
-    response.content_length = len(body)
+    response.content_length = body_size(body)
     await response.prepare(request)
-    view = memoryview(body)
-    for start in range(0, len(body), _WRITE_PIECE):
-        await response.write(view[start : start + _WRITE_PIECE])
-        await asyncio.sleep(0)
+    batch: list[bytes | memoryview] = []
+    batched = 0
+    for piece in pieces:
+        view = memoryview(piece)
+        for start in range(0, len(view), _WRITE_PIECE):
+            part = view[start : start + _WRITE_PIECE]
+            batch.append(part)
+            batched += len(part)
+            if batched >= _WRITE_PIECE:
+                await response.write(b"".join(batch))
+                batch, batched = [], 0
+                await asyncio.sleep(0)
+    if batch:
+        await response.write(b"".join(batch))
     await response.write_eof()
     return response
 
 
+def check_answer_size(size: int, what: str = "this answer") -> None:
+    """400 once an answer being built passes ANSWER_BYTES (`emulator/wire/limits.py`)."""
+    if size > ANSWER_BYTES:
+        raise BadRequest(
+            f"{what} would be more than {ANSWER_BYTES:,} bytes of JSON: at most {ANSWER_BYTES:,} "
+            "bytes per answer; ask for less (fewer rows per page, fewer ids or group values)"
+        )
+
+
 def json_response(payload: Any, status: int = 200) -> web.Response:
-    return web.Response(body=encode_json(payload), status=status, content_type="application/json")
+    body = encode_json(payload)
+    if status < 400:
+        check_answer_size(len(body))
+    return web.Response(body=body, status=status, content_type="application/json")
+
+
+def json_array_response(items: Iterable[Any], what: str = "this answer") -> web.Response:
+    """A 200 with a JSON array of `items`, encoded one at a time and refused (400) as soon as the
+    whole would pass ANSWER_BYTES: never more than that, and one item, in memory."""
+    pieces: list[bytes] = []
+    size = 2
+    for item in items:
+        piece = encode_json(item)
+        size += len(piece) + 1
+        check_answer_size(size, what)
+        pieces.append(piece)
+    body = b"[" + b",".join(pieces) + b"]"
+    return web.Response(body=body, content_type="application/json")

@@ -15,10 +15,11 @@ from aiohttp.web_protocol import RequestPayloadError
 
 from emulator.tenancy.idempotency import Answer, request_fingerprint
 from emulator.tenancy.journal import JOURNALED_HEADERS
+from emulator.web.hosts import host_allowed, host_name
 from emulator.web.jsonio import BODY, json_response, read_body, too_large
 from emulator.web.keys import SETTINGS, TENANT, TENANTS, TOKEN
 from emulator.web.routing import Handler, route_of
-from emulator.wire.errors import ApiError, Conflict, Unauthorized
+from emulator.wire.errors import ApiError, Conflict, Forbidden, Unauthorized
 
 __all__ = ["MIDDLEWARES"]
 
@@ -56,7 +57,10 @@ async def errors_middleware(request: web.Request, handler: Handler) -> web.Strea
     try:
         return await handler(request)
     except ApiError as exc:
-        return json_response({"message": exc.message}, exc.status)
+        response = json_response({"message": exc.message}, exc.status)
+        if exc.status == 408:  # the rest of the body may never come: do not wait for it
+            response.force_close()
+        return response
     except ConnectionDropped:
         return web.Response(status=499)  # never sent: the transport is closed
     except web.HTTPException as exc:
@@ -86,6 +90,21 @@ def _http_message(request: web.Request, exc: web.HTTPException) -> str:
 
 
 @web.middleware
+async def host_middleware(request: web.Request, handler: Handler) -> web.StreamResponse:
+    """Refuses a `Host` that a web page could have re-resolved to the emulator (DNS rebinding),
+    before any tenant is touched; see `emulator/web/hosts.py` for the rule."""
+    header = request.headers.get("Host")
+    if not host_allowed(header, request.app[SETTINGS].allowed_hosts):
+        name = host_name(header or "")
+        raise Forbidden(
+            f"Host {name!r} is not allowed: the emulator answers loopback names, IP literals "
+            "and single-label service names only (a guard against DNS rebinding); to reach it "
+            f"by this name, start it with --allowed-host {name} (or EMULATOR_ALLOWED_HOSTS={name})"
+        )
+    return await handler(request)
+
+
+@web.middleware
 async def auth_middleware(request: web.Request, handler: Handler) -> web.StreamResponse:
     """`Authorization: Bearer <token>` selects the tenant; tokens may contain spaces."""
     route = route_of(request)
@@ -104,8 +123,13 @@ async def auth_middleware(request: web.Request, handler: Handler) -> web.StreamR
     if allowed and token not in allowed:
         raise Unauthorized("this bearer token is not accepted by this emulator (see --token)")
     request[TOKEN] = token
-    request[TENANT] = request.app[TENANTS].get(token)
-    return await handler(request)
+    tenants = request.app[TENANTS]
+    # Held until the handler returns: a tenant with a request in flight is never evicted.
+    request[TENANT] = tenants.acquire(token)
+    try:
+        return await handler(request)
+    finally:
+        tenants.release(token)
 
 
 def _is_utf8(text: str) -> bool:
@@ -214,6 +238,7 @@ async def faults_middleware(request: web.Request, handler: Handler) -> web.Strea
 
 MIDDLEWARES = (
     errors_middleware,
+    host_middleware,
     auth_middleware,
     journal_middleware,
     body_middleware,

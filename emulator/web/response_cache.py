@@ -12,7 +12,15 @@ from __future__ import annotations
 from collections import OrderedDict
 from collections.abc import Hashable
 
-__all__ = ["ResponseCache"]
+__all__ = ["Body", "ResponseCache", "body_size"]
+
+# A page's body: whole, or (a large one) as the pieces it was built from, never joined: joining
+# a 64 MiB page held the event loop for 40 ms and doubled what it cost in memory.
+Body = bytes | tuple[bytes, ...]
+
+
+def body_size(body: Body) -> int:
+    return len(body) if isinstance(body, bytes) else sum(map(len, body))
 
 
 class ResponseCache:
@@ -20,23 +28,24 @@ class ResponseCache:
 
     def __init__(self, max_bytes: int) -> None:
         self.max_bytes = max_bytes
-        self._bodies: OrderedDict[Hashable, bytes] = OrderedDict()
+        self._bodies: OrderedDict[Hashable, Body] = OrderedDict()
         self._size = 0
 
-    def get(self, key: Hashable) -> bytes | None:
+    def get(self, key: Hashable) -> Body | None:
         body = self._bodies.get(key)
         if body is not None:
             self._bodies.move_to_end(key)
         return body
 
-    def put(self, key: Hashable, body: bytes) -> None:
-        if len(body) > self.max_bytes or key in self._bodies:
+    def put(self, key: Hashable, body: Body) -> None:
+        size = body_size(body)
+        if size > self.max_bytes or key in self._bodies:
             return
         self._bodies[key] = body
-        self._size += len(body)
+        self._size += size
         while self._size > self.max_bytes:
             _, evicted = self._bodies.popitem(last=False)
-            self._size -= len(evicted)
+            self._size -= body_size(evicted)
 
     def __len__(self) -> int:
         return len(self._bodies)

@@ -15,8 +15,10 @@ __all__ = [
     "ApiError",
     "BadRequest",
     "Conflict",
+    "Forbidden",
     "NotFound",
     "PayloadTooLarge",
+    "RequestTimeout",
     "Unauthorized",
     "UnsupportedMediaType",
     "field_path",
@@ -40,8 +42,16 @@ class Unauthorized(ApiError):
     status = 401
 
 
+class Forbidden(ApiError):
+    status = 403
+
+
 class NotFound(ApiError):
     status = 404
+
+
+class RequestTimeout(ApiError):
+    status = 408
 
 
 class Conflict(ApiError):

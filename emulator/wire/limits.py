@@ -9,8 +9,10 @@ lists the same numbers.
 from __future__ import annotations
 
 __all__ = [
+    "ANSWER_BYTES",
     "API_BODY",
     "CONTROL_BODY",
+    "CUSTOM_FIELD_CHARS",
     "EVENTS_SCAN",
     "EXPLORER_EVENTS",
     "FAULT_COUNT",
@@ -28,11 +30,16 @@ __all__ = [
     "MAX_PAGE_NUMBERS",
     "MAX_PAGE_SIZE",
     "MAX_WINDOWS",
+    "NAME_CHARS",
+    "PROPERTY_DEPTH",
+    "PROPERTY_VALUE_BYTES",
+    "RECORD_BYTES",
     "RESET_CUSTOMERS",
     "RESET_DAYS",
     "RESET_EVENTS",
     "SEARCH_IDS",
     "STATE_BODY",
+    "STORED_RECORD_BYTES",
     "TRANSACTION_ID_CHARS",
     "USAGE_BODY",
     "KiB",
@@ -101,6 +108,42 @@ MAX_WINDOWS = 10_000
 # ...and numbers in one page of /v1/usage, rows x (1 + group values): about 3 s of work and 40 MB
 # of JSON on a 2-core machine, computed and written in slices that give the event loop back.
 MAX_PAGE_NUMBERS = 1_000_000
+
+# --- Sizes at the door: everything accepted is aggregated, exported, written to the state file and
+# read back unchanged, and no answer built from it is unbounded. Metronome publishes none of these
+# but transaction_id's 128 characters and a property value's 256 bytes; the rest are choices, stated
+# in docs/CONTRACT.md ("Limits").
+
+# A name or key: customer and metric names, ingest aliases, customer_id and event_type of an event,
+# property names, aggregation and group keys, filter values, custom field keys, searched ids.
+NAME_CHARS = 256
+# One event property value as its string form in UTF-8 (what filters, UNIQUE and group values
+# compare: strings as they are, numbers as written, objects and arrays as compact JSON): Metronome's
+# own limit, "a 256-byte limit per property value" (dust-tt/dust PR 23833). 20 events with 100 KB
+# group values made a 344 MB answer before it.
+PROPERTY_VALUE_BYTES = 256
+# A custom field's value (customers and billable metrics).
+CUSTOM_FIELD_CHARS = 1024
+# Objects and arrays nested in one property value. The state file holds a property 6 levels down,
+# and its JSON parser (pydantic's) stops at 200 levels: 195 deep was accepted and could not be read
+# back. 32 leaves room and covers any real payload.
+PROPERTY_DEPTH = 32
+# One customer or billable metric as JSON (aliases, custom fields and filters included): a list
+# page of 100 of them stays under 7 MB.
+RECORD_BYTES = 64 * KiB
+# ...and as a document holds it (a fixture, an export, the state file): what the API can grow a
+# created one to, its ids and timestamps added and its aliases replaced by 100 of 256 characters,
+# with room to spare. Anything the API accepted must load again.
+STORED_RECORD_BYTES = 2 * RECORD_BYTES
+
+# The most bytes of one JSON answer built whole (a /v1/usage page, an event search, a listing);
+# past it the request is a 400 that says so, before anything is sent. GET /_emulator/state is
+# written out as it is read, never whole, and has no such ceiling. While the heaviest accepted
+# answer is built and sent the process grows by about twice this (the rows as pieces, sent as they
+# are and never joined, which the response cache may keep; the transport's and allocator's
+# buffers). Measured by bench/soak.py --only hostile on a 63.4 MiB page: +63.4 MiB at peak
+# (+126 MiB while the pieces were joined), health at worst 24 ms.
+ANSWER_BYTES = 64 * MiB
 
 # POST /_emulator/reset with scenario options, built in a worker thread: a million events take
 # about 400 MB and 10 s, a thousand customers about 2 s (Faker's names); each such tenant holds

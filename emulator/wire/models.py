@@ -7,6 +7,7 @@ and RFC 3339 `Z` strings on the way out.
 
 from __future__ import annotations
 
+import math
 import re
 from typing import Annotated, Any, Literal
 
@@ -21,7 +22,18 @@ from pydantic import (
     model_validator,
 )
 
-from emulator.wire.limits import GROUP_VALUES, SEARCH_IDS, TRANSACTION_ID_CHARS
+from emulator.wire.encoding import encode_json
+from emulator.wire.limits import (
+    CUSTOM_FIELD_CHARS,
+    GROUP_VALUES,
+    NAME_CHARS,
+    PROPERTY_DEPTH,
+    PROPERTY_VALUE_BYTES,
+    RECORD_BYTES,
+    SEARCH_IDS,
+    STORED_RECORD_BYTES,
+    TRANSACTION_ID_CHARS,
+)
 from emulator.wire.timestamps import format_rfc3339, parse_rfc3339
 
 __all__ = [
@@ -119,7 +131,79 @@ WindowSize = Annotated[
 AggregationType = Annotated[
     Literal["COUNT", "SUM", "MAX", "UNIQUE", "LATEST"], PlainValidator(_aggregation_type)
 ]
-NonEmptyStr = Annotated[str, Field(min_length=1)]
+NonEmptyStr = Annotated[str, Field(min_length=1, max_length=NAME_CHARS)]
+Name = Annotated[str, Field(max_length=NAME_CHARS)]  # may be empty
+FieldValue = Annotated[str, Field(max_length=CUSTOM_FIELD_CHARS)]
+CustomFields = dict[Name, FieldValue]
+
+
+def _properties(properties: dict[str, Any]) -> dict[str, Any]:
+    """Event properties the state file can hold and every aggregation can read: names of at most
+    NAME_CHARS, values of at most PROPERTY_VALUE_BYTES as their string form in UTF-8, nested at most
+    PROPERTY_DEPTH levels, and numbers that are JSON numbers (no NaN or Infinity literal)."""
+    for name, value in properties.items():
+        if len(name) > NAME_CHARS:
+            raise ValueError(
+                f"must have property names of at most {NAME_CHARS} characters (one has {len(name)})"
+            )
+        _check_value(name, value)
+    return properties
+
+
+def _check_value(name: str, value: Any) -> None:
+    if isinstance(value, str):
+        size = len(value.encode(errors="surrogatepass"))
+    elif isinstance(value, bool) or value is None:
+        return
+    elif isinstance(value, float):
+        if not math.isfinite(value):
+            raise ValueError(_not_json(name, value))
+        return
+    elif isinstance(value, int):
+        size = len(str(value)) if abs(value) >= _LONGEST_INT else 0
+    else:
+        _check_tree(name, value)
+        size = len(encode_json(value))
+    if size > PROPERTY_VALUE_BYTES:
+        raise ValueError(
+            f"{name}: property value is {size} bytes long (as its string form, in UTF-8): "
+            f"at most {PROPERTY_VALUE_BYTES}"
+        )
+
+
+def _not_json(name: str, number: float) -> str:
+    return f"{name}: {number} is not a JSON number (NaN and Infinity literals are not JSON)"
+
+
+def _check_tree(name: str, value: Any) -> None:
+    """No NaN or Infinity, and at most PROPERTY_DEPTH levels of objects and arrays."""
+    level: list[Any] = [value]
+    depth = 0
+    while level:
+        depth += 1
+        if depth > PROPERTY_DEPTH:
+            raise ValueError(
+                f"{name}: property value is nested more than {PROPERTY_DEPTH} levels deep"
+            )
+        below: list[Any] = []
+        for item in level:
+            children = item.values() if isinstance(item, dict) else item
+            for child in children:
+                if isinstance(child, float) and not math.isfinite(child):
+                    raise ValueError(_not_json(name, child))
+                if isinstance(child, dict | list):
+                    below.append(child)
+        level = below
+
+
+_LONGEST_INT = 10**PROPERTY_VALUE_BYTES  # an integer this large has more digits than allowed
+Properties = Annotated[dict[str, Any], AfterValidator(_properties)]
+
+
+def _record_size(record: BaseModel, what: str, limit: int = RECORD_BYTES) -> None:
+    size = len(encode_json(record.model_dump(mode="json")))
+    if size > limit:
+        raise ValueError(f"the {what} is {size:,} bytes as JSON: at most {limit:,}")
 
 
 def _distinct(aliases: list[str]) -> list[str]:
@@ -128,7 +212,10 @@ def _distinct(aliases: list[str]) -> list[str]:
     return aliases
 
 
-IngestAliasList = Annotated[list[NonEmptyStr], AfterValidator(_distinct)]
+IngestAliasList = Annotated[list[NonEmptyStr], Field(max_length=100), AfterValidator(_distinct)]
+# A customer as a document holds it: the 100 aliases sent, and the deprecated external_id, which
+# creating a customer adds as one more.
+StoredAliasList = Annotated[list[NonEmptyStr], Field(max_length=101), AfterValidator(_distinct)]
 
 
 class WireModel(BaseModel):
@@ -141,7 +228,7 @@ class WireModel(BaseModel):
 
 
 class GroupBy(WireModel):
-    key: str
+    key: Name
     values: Annotated[list[NonEmptyStr], Field(min_length=1, max_length=GROUP_VALUES)] | None = None
 
 
@@ -168,7 +255,7 @@ class GroupedUsageQuery(WireModel):
     ending_before: Timestamp | None = None
     current_period: bool | None = None
     group_key: Annotated[list[NonEmptyStr], Field(min_length=1)] | None = None
-    group_filters: dict[str, list[NonEmptyStr]] | None = None
+    group_filters: dict[Name, list[NonEmptyStr]] | None = None
     group_by: GroupBy | None = None  # deprecated: group_key and group_filters
 
 
@@ -255,9 +342,9 @@ CUSTOMER_OPTIONAL_FIELDS = (
 class CustomerRecord(WireModel):
     id: Uuid
     name: NonEmptyStr
-    ingest_aliases: IngestAliasList = []
-    external_id: str | None = None
-    custom_fields: dict[str, str] = {}
+    ingest_aliases: StoredAliasList = []
+    external_id: NonEmptyStr | None = None
+    custom_fields: CustomFields = {}
     created_at: Timestamp = parse_rfc3339(DEFAULT_CREATED_AT)
     updated_at: Timestamp | None = None
     archived_at: Timestamp | None = None
@@ -268,6 +355,7 @@ class CustomerRecord(WireModel):
 
     @model_validator(mode="after")
     def _defaults(self) -> CustomerRecord:
+        _record_size(self, "customer", STORED_RECORD_BYTES)
         # The deprecated external_id is the first id events may use: the customer id itself.
         if self.external_id is None:
             object.__setattr__(self, "external_id", self.id)
@@ -292,15 +380,15 @@ class CustomerRecord(WireModel):
 
 
 class EventTypeFilter(WireModel):
-    in_values: Annotated[list[str], Field(min_length=1)] | None = None
-    not_in_values: Annotated[list[str], Field(min_length=1)] | None = None
+    in_values: Annotated[list[Name], Field(min_length=1)] | None = None
+    not_in_values: Annotated[list[Name], Field(min_length=1)] | None = None
 
 
 class PropertyFilter(WireModel):
     name: NonEmptyStr
     exists: bool | None = None
-    in_values: Annotated[list[str], Field(min_length=1)] | None = None
-    not_in_values: Annotated[list[str], Field(min_length=1)] | None = None
+    in_values: Annotated[list[Name], Field(min_length=1)] | None = None
+    not_in_values: Annotated[list[Name], Field(min_length=1)] | None = None
 
 
 class BillableMetricRecord(WireModel):
@@ -311,13 +399,14 @@ class BillableMetricRecord(WireModel):
     event_type_filter: EventTypeFilter | None = None
     property_filters: list[PropertyFilter] = []
     group_keys: list[Annotated[list[NonEmptyStr], Field(min_length=1)]] = []
-    custom_fields: dict[str, str] = {}
+    custom_fields: CustomFields = {}
     archived_at: Timestamp | None = None
 
     @model_validator(mode="after")
     def _key_needed(self) -> BillableMetricRecord:
         if self.aggregation_type != "COUNT" and self.aggregation_key is None:
             raise ValueError(f"aggregation_key is required for {self.aggregation_type}")
+        _record_size(self, "billable metric", STORED_RECORD_BYTES)
         return self
 
     def group_key_names(self) -> list[str]:
@@ -347,7 +436,7 @@ class EventRecord(WireModel):
     customer_id: NonEmptyStr
     event_type: NonEmptyStr
     timestamp: Timestamp
-    properties: dict[str, Any] = {}
+    properties: Properties = {}
 
 
 class EventDocument(EventRecord):
@@ -375,11 +464,16 @@ class CustomerCreate(WireModel):
     name: NonEmptyStr
     ingest_aliases: IngestAliasList = []
     external_id: NonEmptyStr | None = None  # deprecated: one more ingest alias
-    custom_fields: dict[str, str] = {}
+    custom_fields: CustomFields = {}
     customer_billing_provider_configurations: list[NewBillingConfiguration] = []
     # Not modelled: refused with a 400 when given (`emulator/metering/customers.py`).
     billing_config: dict[str, Any] | None = None
     customer_revenue_system_configurations: list[Any] | None = None
+
+    @model_validator(mode="after")
+    def _size(self) -> CustomerCreate:
+        _record_size(self, "customer")
+        return self
 
 
 class IngestAliases(WireModel):
@@ -447,8 +541,13 @@ class BillableMetricCreate(WireModel):
     event_type_filter: EventTypeFilter | None = None
     property_filters: list[PropertyFilter] = []
     group_keys: list[Annotated[list[NonEmptyStr], Field(min_length=1)]] = []
-    custom_fields: dict[str, str] = {}
+    custom_fields: CustomFields = {}
     sql: str | None = None
+
+    @model_validator(mode="after")
+    def _size(self) -> BillableMetricCreate:
+        _record_size(self, "billable metric")
+        return self
 
 
 class EventSearch(WireModel):

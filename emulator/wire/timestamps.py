@@ -9,7 +9,15 @@ from __future__ import annotations
 import re
 from datetime import UTC, datetime, timedelta
 
-__all__ = ["US_PER_DAY", "US_PER_HOUR", "US_PER_SECOND", "format_rfc3339", "parse_rfc3339"]
+__all__ = [
+    "MAX_US",
+    "MIN_US",
+    "US_PER_DAY",
+    "US_PER_HOUR",
+    "US_PER_SECOND",
+    "format_rfc3339",
+    "parse_rfc3339",
+]
 
 US_PER_SECOND = 1_000_000
 US_PER_HOUR = 3600 * US_PER_SECOND
@@ -26,8 +34,9 @@ _EPOCH_ORDINAL = datetime(1970, 1, 1).toordinal()
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 _NAIVE_EPOCH = datetime(1970, 1, 1)
 _ONE_US = timedelta(microseconds=1)
-_MIN_US = (datetime(1, 1, 1, tzinfo=UTC) - _EPOCH) // _ONE_US
-_MAX_US = (datetime(9999, 12, 31, 23, 59, 59, 999999, tzinfo=UTC) - _EPOCH) // _ONE_US
+# The first and last instants a timestamp can name (years 1 to 9999), in epoch microseconds.
+MIN_US = _MIN_US = (datetime(1, 1, 1, tzinfo=UTC) - _EPOCH) // _ONE_US
+MAX_US = _MAX_US = (datetime(9999, 12, 31, 23, 59, 59, 999999, tzinfo=UTC) - _EPOCH) // _ONE_US
 
 
 def parse_rfc3339(text: str) -> int:

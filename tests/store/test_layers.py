@@ -17,9 +17,9 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from emulator.metering.groups import GroupsScope, group_rows
 from emulator.metering.layers import Layered
 from emulator.metering.store import Store
-from emulator.metering.usage import MetricScope, group_rows
 from emulator.metering.windows import Windows
 from emulator.scenario.seed import generate
 from emulator.wire.models import BillableMetricRecord, CustomerRecord, EventRecord, FixtureDocument
@@ -188,8 +188,9 @@ def assert_matches_brute_force(store: Store, rng: random.Random) -> None:
             if not m["group_keys"]:
                 continue
             key = m["group_keys"][0][0]
-            scope = MetricScope(store.matchers[m["id"]], key, None, value_limit=None)
-            rows, _ = group_rows(store, customer_id, scope, windows, lambda _v: True, None, 10**9)
+            matcher = store.matchers[m["id"]]
+            scope = GroupsScope(customer_id, matcher, key, lambda _v: True, windows)
+            rows = [row for _, row in group_rows(store, scope, None)]
             query = {
                 "customer_id": customer_id,
                 "billable_metric_id": m["id"],
