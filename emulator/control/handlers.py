@@ -84,7 +84,8 @@ async def reset(request: web.Request) -> web.Response:
                 f"events must be less than or equal to {settings.reset_max_events} "
                 "(this emulator's --reset-max-events)"
             )
-        # A million events take seconds: built apart, so other requests are answered meanwhile.
+        # A million events take seconds: built apart, so other requests are answered meanwhile
+        # (and the generator, with its Faker, is imported only when first needed).
         store, catalog = await asyncio.to_thread(
             generated_world,
             settings.seed if options.seed is None else options.seed,

@@ -7,6 +7,7 @@ import sys
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from pydantic import ValidationError
 
@@ -14,7 +15,7 @@ from emulator.metering.events import EventLike
 from emulator.metering.store import Store
 from emulator.rating.catalog import Catalog
 from emulator.rating.fixtures import load_fields
-from emulator.scenario.seed import generate
+from emulator.scenario import seed_cache
 from emulator.settings import Settings
 from emulator.wire.errors import ApiError, message_for
 from emulator.wire.models import CustomerRecord, FixtureDocument, MetricDocument
@@ -94,14 +95,40 @@ def initial_world(settings: Settings) -> tuple[Store, Catalog, int | None]:
     if settings.fixtures is not None:
         store, catalog, clock = load_fixture_world(settings.fixtures)
         return store, catalog, settings.clock if settings.clock is not None else clock
-    store, catalog = generated_world(
-        settings.seed, settings.customers, settings.days, settings.events
-    )
+    store, catalog = _generated(settings)
     return store, catalog, settings.clock
 
 
+def _generated(settings: Settings) -> tuple[Store, Catalog]:
+    """The seeded scenario's store and catalog: from the seed cache when it holds them, else
+    generated (and then kept there)."""
+    options = (settings.seed, settings.customers, settings.days, settings.events)
+    folder = settings.seed_cache
+    if folder is not None:
+        kept = seed_cache.load(folder, *options)
+        if kept is not None:
+            store, rating = kept
+            return store, load_fields(rating, store)
+    store, rating = _build(*options)
+    if folder is not None:
+        seed_cache.save(folder, store, rating, *options)
+    return store, load_fields(rating, store)
+
+
 def generated_world(seed: int, customers: int, days: int, events: int) -> tuple[Store, Catalog]:
-    """The seeded scenario's store and catalog; a big one reports its progress."""
+    """A seeded scenario's store and catalog, generated (`POST /_emulator/reset` with options)."""
+    store, rating = _build(seed, customers, days, events)
+    return store, load_fields(rating, store)
+
+
+def _build(
+    seed: int, customers: int, days: int, events: int
+) -> tuple[Store, dict[str, list[dict[str, Any]]]]:
+    """The scenario's store and its rating fields (products, rate cards, contracts); a big one
+    reports its progress."""
+    # Imported here: the generator needs Faker (about 0.1 s to import), a cached seed does not.
+    from emulator.scenario.seed import generate
+
     scenario = generate(seed, customers, days, events)
     if len(scenario.events) >= PROGRESS_EVERY:
         store = Store.from_document(
@@ -113,7 +140,7 @@ def generated_world(seed: int, customers: int, days: int, events: int) -> tuple[
         )
     else:
         store = Store.from_document(scenario)
-    return store, load_fields(scenario.rating_fields(), store)
+    return store, scenario.rating_fields()
 
 
 @dataclass(frozen=True, slots=True)
