@@ -20,8 +20,8 @@ load_fields` reads):
                 second; none for the archived customer nor, with four customers or more, the last
                 (a customer without a contract)
 
-Contracts end by 2025-07-01, so on the wall clock of any later day every invoice is final and the
-explorer shows the same money every day.
+Contracts end by 2025-01-01, so on the wall clock from 2025-01-02 (the last grace period over)
+every invoice is final and the explorer shows the same money every day.
 """
 
 from __future__ import annotations
