@@ -166,10 +166,11 @@ _OPTIONS: list[tuple[str, str, Callable[[str], Any], Any, str]] = [
         "--seed-cache",
         "EMULATOR_SEED_CACHE",
         _seed_cache,
-        "default",
+        "off",
         "folder of built seeds: a generated scenario of 10,000 events or more is kept there "
         "and loaded by a later start with the same options and code ('default': "
-        "$XDG_CACHE_HOME/metronome-emulator or ~/.cache/metronome-emulator; 'off': none)",
+        "$XDG_CACHE_HOME/metronome-emulator or ~/.cache/metronome-emulator; 'off', the "
+        "default: none kept or read, since entries are pickles)",
     ),
     (
         "--idle-timeout",

@@ -7,9 +7,9 @@ source of the `emulator` package, so a changed emulator never loads a store an o
 Only scenarios of at least `SMALLEST` events are kept (a test's small scenarios build in
 milliseconds). The folder holds at most `CACHE_BYTES`; past it, the entries used longest ago go.
 
-Entries are pickles, which run code when loaded: the folder must be one only you can write (by
-default `$XDG_CACHE_HOME/metronome-emulator`, else `~/.cache/metronome-emulator`). `--seed-cache
-off` turns it off.
+Entries are pickles, which run code when loaded, so the cache is off unless `--seed-cache` names a
+folder (`default`: `$XDG_CACHE_HOME/metronome-emulator`, else `~/.cache/metronome-emulator`), and
+that folder must be one only you can write.
 """
 
 from __future__ import annotations
