@@ -14,6 +14,7 @@ from typing import Any, NoReturn
 
 from emulator import __version__
 from emulator.app import create_app
+from emulator.scenario import seed_cache
 from emulator.scenario.initial import FixtureError
 from emulator.settings import Settings
 from emulator.tenancy.statefile import PartialStateFileError, StateFileError
@@ -61,6 +62,12 @@ def _switch(text: str) -> bool:
     raise ValueError(text)
 
 
+def _seed_cache(text: str) -> Path | None:
+    if text == "off":
+        return None
+    return seed_cache.default_folder() if text == "default" else Path(text)
+
+
 def _seconds(text: str) -> float:
     value = float(text)
     if not 0 < value <= 86400:
@@ -69,6 +76,7 @@ def _seconds(text: str) -> float:
 
 
 _positive.__name__ = "non-negative integer"
+_seed_cache.__name__ = "folder, 'default' or 'off'"
 _seconds.__name__ = "number of seconds (above 0, at most 86400)"
 _clock.__name__ = "RFC 3339 timestamp with an offset"
 _page_size.__name__ = "page size (1..100000)"
@@ -153,6 +161,16 @@ _OPTIONS: list[tuple[str, str, Callable[[str], Any], Any, str]] = [
         DEFAULTS.reset_max_events,
         "the most events POST /_emulator/reset may generate for one token (at most 1,000,000: "
         "about 400 MB and 10 s each)",
+    ),
+    (
+        "--seed-cache",
+        "EMULATOR_SEED_CACHE",
+        _seed_cache,
+        "off",
+        "folder of built seeds: a generated scenario of 10,000 events or more is kept there "
+        "and loaded by a later start with the same options and code ('default': "
+        "$XDG_CACHE_HOME/metronome-emulator or ~/.cache/metronome-emulator; 'off', the "
+        "default: none kept or read, since entries are pickles)",
     ),
     (
         "--idle-timeout",
@@ -278,6 +296,7 @@ def settings_from(argv: Sequence[str] | None = None) -> Settings:
         journal_size=args.journal_size,
         state_file=args.state_file,
         response_cache_mb=args.response_cache_mb,
+        seed_cache=args.seed_cache,
         clock=args.clock,
         max_tenants=args.max_tenants,
         reset_max_events=min(args.reset_max_events, RESET_EVENTS),

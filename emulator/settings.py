@@ -21,6 +21,8 @@ class Settings:
     journal_size: int = 1000  # request journal entries kept per tenant
     state_file: Path | None = None  # every tenant's state, kept across restarts
     response_cache_mb: int = 64  # finished /v1/usage pages kept for repeated requests
+    # Built seeds kept here (emulator/scenario/seed_cache.py); None: none kept, none read.
+    seed_cache: Path | None = None
     clock: int | None = None  # every tenant's clock frozen here at start (epoch µs); None: wall
     max_tenants: int = 10_000  # past it the least recently used tenant is forgotten; 0: no limit
     reset_max_events: int = 1_000_000  # the most events a reset with scenario options may ask for

@@ -47,6 +47,7 @@ EXAMPLES = (
     ("docs/docker.md", "yaml", "A GitHub\nActions `services:` block"),
     ("docs/speed.md", "sh", "## Queries, ingest and start-up"),
     ("docs/speed.md", "sh", "## Tenants"),
+    ("docs/speed.md", "sh", "## Issue 21: each ratio against its reference, in one run"),
     ("docs/speed.md", "sh", "## Soak"),
     ("docs/speed.md", "sh", "## Abuse"),
 )

@@ -261,7 +261,9 @@ class TestStartUp:
 
 def test_progress_while_a_big_scenario_loads(capsys: pytest.CaptureFixture[str]) -> None:
     """From 100,000 events on, loading reports progress on standard error, ending at the total."""
-    store, _ = initial_state(settings_from(["--events", "250000", "--customers", "3"]))
+    store, _ = initial_state(
+        settings_from(["--events", "250000", "--customers", "3", "--seed-cache", "off"])
+    )
     assert len(store.events) == 250_000
     assert capsys.readouterr().err.splitlines() == [
         "metronome-emulator: loaded 100,000 of 250,000 events",

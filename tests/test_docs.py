@@ -214,6 +214,7 @@ class TestSpeedPage:
         sections = re.findall(r"<!-- bench:(\w+) -->\n(.*?)<!-- /bench:\1 -->", text, re.S)
         assert {name for name, _ in sections} == {
             "run",
+            "ratios",
             "tenants",
             "soak",
             "soak_hostile",
@@ -238,7 +239,14 @@ class TestSpeedPage:
         assert svg == report.svg(results["stores"])
 
     @pytest.mark.parametrize(
-        "heading", ["## Queries, ingest and start-up", "## Tenants", "## Soak", "## Abuse"]
+        "heading",
+        [
+            "## Queries, ingest and start-up",
+            "## Issue 21: each ratio against its reference, in one run",
+            "## Tenants",
+            "## Soak",
+            "## Abuse",
+        ],
     )
     def test_commands(self, heading: str) -> None:
         """Each runs for minutes, so the test checks the script's options, not a whole run."""

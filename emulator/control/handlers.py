@@ -12,7 +12,6 @@ from emulator import __version__
 from emulator.metering.store import Store
 from emulator.rating.fixtures import export_fields
 from emulator.scenario.documents import document_pieces, load_document, rating_piece
-from emulator.scenario.seed import generate
 from emulator.tenancy.statefile import StateFileError, write_state_file
 from emulator.tenancy.tenants import Tenant
 from emulator.web.jsonio import json_response, parse_model, read_body, read_model
@@ -84,6 +83,9 @@ async def reset(request: web.Request) -> web.Response:
                 f"events must be less than or equal to {settings.reset_max_events} "
                 "(this emulator's --reset-max-events)"
             )
+        # Imported when first needed: the generator's Faker takes about 0.1 s of every start-up.
+        from emulator.scenario.seed import generate
+
         scenario = generate(
             settings.seed if options.seed is None else options.seed,
             settings.customers if options.customers is None else options.customers,

@@ -9,7 +9,7 @@ max, UNIQUE keeps the set of string forms, LATEST keeps the event with the great
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from functools import reduce
 from typing import Any
 
@@ -18,6 +18,7 @@ from emulator.metering.values import add_saturating
 __all__ = ["AGGREGATIONS", "Aggregation"]
 
 Number = int | float
+Series = dict[int, Any]  # hour or day number -> cell
 
 
 class Aggregation:
@@ -33,6 +34,17 @@ class Aggregation:
         """The value of a window from its cells (at least one)."""
         return sum(cells)
 
+    def fold_windows(self, series: Sequence[Series], start: int, n: int) -> list[Any]:
+        """The values of the `n` one-cell windows from key `start` on, over several series (a
+        window's cells taken in series order, as `fold` takes them); None where no series has a
+        cell. Counts and sums add: `0 + c1 + c2 ...`, exactly what `sum` does."""
+        out: list[Any] = [None] * n
+        for cells in series:
+            for i, cell in _cells_in(cells, start, n):
+                current = out[i]
+                out[i] = 0 + cell if current is None else current + cell
+        return out
+
 
 class Sum(Aggregation):
     # Integral values are ints, so sums of them stay exact; a fraction makes the cell a float,
@@ -42,6 +54,15 @@ class Sum(Aggregation):
 
     def fold(self, cells: Iterable[Any]) -> Any:
         return reduce(add_saturating, cells)
+
+    def fold_windows(self, series: Sequence[Series], start: int, n: int) -> list[Any]:
+        """As `fold` folds a window's cells: the first as it is, the next added to it."""
+        out: list[Any] = [None] * n
+        for cells in series:
+            for i, cell in _cells_in(cells, start, n):
+                current = out[i]
+                out[i] = cell if current is None else add_saturating(current, cell)
+        return out
 
 
 class Max(Aggregation):
@@ -54,6 +75,15 @@ class Max(Aggregation):
 
     def fold(self, cells: Iterable[Any]) -> Any:
         return max(cells)
+
+    def fold_windows(self, series: Sequence[Series], start: int, n: int) -> list[Any]:
+        out: list[Any] = [None] * n
+        for cells in series:
+            for i, cell in _cells_in(cells, start, n):
+                current = out[i]
+                if current is None or cell > current:  # the first of equals, as max() keeps
+                    out[i] = cell
+        return out
 
 
 class Unique(Aggregation):
@@ -70,6 +100,9 @@ class Unique(Aggregation):
             seen |= cell
         return len(seen)
 
+    def fold_windows(self, series: Sequence[Series], start: int, n: int) -> list[Any]:
+        return _fold_each(self, series, start, n)
+
 
 class Latest(Aggregation):
     empty = None
@@ -81,6 +114,32 @@ class Latest(Aggregation):
 
     def fold(self, cells: Iterable[Any]) -> Any:
         return max(cells)[2]  # (timestamp, sequence) order: ties go to the one ingested last
+
+    def fold_windows(self, series: Sequence[Series], start: int, n: int) -> list[Any]:
+        return _fold_each(self, series, start, n)
+
+
+def _cells_in(cells: Series, start: int, n: int) -> list[tuple[int, Any]]:
+    """(window index, cell) of the cells with keys in [start, start + n): a lookup per key, or a
+    walk of the series when it holds fewer cells than the range has keys."""
+    if n <= len(cells):
+        get = cells.get
+        return [(i, cell) for i in range(n) if (cell := get(start + i)) is not None]
+    end = start + n
+    return [(key - start, cell) for key, cell in cells.items() if start <= key < end]
+
+
+def _fold_each(aggregation: Aggregation, series: Sequence[Series], start: int, n: int) -> list[Any]:
+    """Each window's cells gathered in series order, then folded as `fold` folds them."""
+    gathered: list[list[Any] | None] = [None] * n
+    for cells in series:
+        for i, cell in _cells_in(cells, start, n):
+            found = gathered[i]
+            if found is None:
+                gathered[i] = [cell]
+            else:
+                found.append(cell)
+    return [None if cells is None else aggregation.fold(cells) for cells in gathered]
 
 
 AGGREGATIONS: dict[str, Aggregation] = {

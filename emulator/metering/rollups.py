@@ -75,6 +75,11 @@ class Rollup:
         aggregation.add(self.hours, hour, value, ts, seq)
         aggregation.add(self.days, hour // 24, value, ts, seq)
 
+    def grain(self, hourly: bool) -> Cells:
+        """The cells that hour windows (`hourly`) or day windows read, one cell per window: usage
+        bounds are UTC midnights, so a day window is exactly one day cell."""
+        return self.hours if hourly else self.days
+
     def cells(self, h_from: int, h_to: int) -> list[Any]:
         """The cells that together cover hours [h_from, h_to), each event in exactly one."""
         d_from = -(-h_from // 24)

@@ -80,6 +80,9 @@ def check_ingest_window(events: Sequence[EventLike], now: int, where: str = "usa
             )
 
 
+# Events appended to the log at once by `Store.ingest` (a document's million come in batches).
+_BATCH = 4096
+
 # Store versions, unique across every store of the process (see `Store.version`).
 _VERSIONS = itertools.count()
 
@@ -161,6 +164,11 @@ class Store:
         # added, never changed in place, so a page that holds one across slices reads it whole.
         # Per group series: how many of its values are sorted, and those values sorted.
         self._group_order: dict[tuple[str, str, GroupKey], tuple[int, list[GroupValue]]] = {}
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        """A store read back (the seed cache's pickle) is a new state: a version of its own."""
+        self.__dict__.update(state)
+        self.version = next(_VERSIONS)
 
     def _levels(self) -> tuple[Store, ...]:
         return (self,) if self.base is None else (self.base, self)
@@ -403,37 +411,70 @@ class Store:
         An event whose transaction id an event processed less than 34 days earlier holds is a
         duplicate: stored, counted nowhere. After that the id makes a new event."""
         self.version = next(_VERSIONS)
-        log, first_of, others = self.events, self._first, self._others
+        batch: list[EventLike] = []
         for record in records:
+            batch.append(record)
+            if len(batch) == _BATCH:
+                self._ingest_batch(batch, now)
+                batch = []
+        if batch:
+            self._ingest_batch(batch, now)
+
+    def _ingest_batch(self, records: list[EventLike], now: int | None) -> None:
+        """`ingest` for a batch: the duplicates found in order (a batch's own events count), the
+        batch appended to the log's columns at once, then rolled up event by event."""
+        log, first_of, others = self.events, self._first, self._others
+        start = len(log)
+        processed_at: list[int] = []
+        recorded_at: list[int | None] = []  # a document event's own processed_at, if it has one
+        duplicates = bytearray()
+        counted: list[int] = []  # batch indices of the events that are not duplicates
+        for i, record in enumerate(records):
             recorded: int | None = None
             if now is not None:
                 processed = now
             else:
                 recorded = getattr(record, "processed_at", None)
                 processed = record.timestamp if recorded is None else recorded
+            processed_at.append(processed)
+            recorded_at.append(recorded)
             transaction_id = record.transaction_id
             first = first_of.get(transaction_id)
-            duplicate = first is not None and processed - log.processed_at(first) < DEDUPE_WINDOW
-            seq = log.append(record, duplicate, processed)
+            duplicate = False
             if first is not None:
-                others.setdefault(transaction_id, []).append(seq if duplicate else first)
-            if duplicate:
+                held = processed_at[first - start] if first >= start else log.processed_at(first)
+                duplicate = processed - held < DEDUPE_WINDOW
+                others.setdefault(transaction_id, []).append(start + i if duplicate else first)
+            duplicates.append(duplicate)
+            if not duplicate:
+                first_of[transaction_id] = start + i
+                counted.append(i)
+        log.extend(records, duplicates, processed_at)
+        candidates = self._candidates
+        for i in counted:
+            record = records[i]
+            event_type = record.event_type
+            matchers = candidates.get(event_type)
+            if matchers is None:
+                # As of the batch's start: a matcher closed inside the batch still counts
+                # the events before its end (`counts`).
+                matchers = self._candidates_for(event_type, start)
+            if not matchers:
                 continue
-            first_of[transaction_id] = seq
-            i = seq - log.offset
-            customer_id, event_type = log.customer_ids[i], log.event_types[i]
+            seq = start + i
+            customer_id = record.customer_id
             # A document's event is never late unless it says when it was processed (an export
             # of events ingested through the API): then as the API had it, so that a finalized
             # invoice (rating's R9) reads the same after an export and a load.
-            late_at = processed if now is not None else recorded
-            for matcher in self._candidates_for(event_type):
+            late_at = processed_at[i] if now is not None else recorded_at[i]
+            for matcher in matchers:
                 if matcher.counts(seq):
                     self._roll_up(matcher, seq, customer_id, event_type, record, late_at)
 
-    def _candidates_for(self, event_type: str) -> list[Matcher]:
+    def _candidates_for(self, event_type: str, now: int | None = None) -> list[Matcher]:
         candidates = self._candidates.get(event_type)
         if candidates is None:
-            now = len(self.events)
+            now = len(self.events) if now is None else now
             candidates = [
                 m
                 for m in self.matchers.values()

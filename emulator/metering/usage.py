@@ -11,7 +11,12 @@ from __future__ import annotations
 from bisect import bisect_left
 from collections.abc import Iterator
 from dataclasses import dataclass
+from datetime import date
+from functools import lru_cache
+from itertools import chain, repeat
 from typing import Any
+
+import orjson
 
 from emulator.metering.matching import Matcher
 from emulator.metering.rollups import Rollup
@@ -21,11 +26,12 @@ from emulator.metering.windows import Windows
 from emulator.wire.errors import BadRequest
 from emulator.wire.limits import GROUP_VALUES, MAX_PAGE_NUMBERS
 from emulator.wire.models import UsageQuery
-from emulator.wire.timestamps import US_PER_HOUR, format_rfc3339
+from emulator.wire.timestamps import US_PER_DAY, US_PER_HOUR, format_rfc3339
 
 __all__ = [
     "MetricScope",
     "Position",
+    "UsagePage",
     "UsageScope",
     "iter_rows",
     "json_number",
@@ -34,6 +40,12 @@ __all__ = [
 # Where the next row starts: (customer id, billable metric id, window index).
 Position = tuple[str, str, int]
 _INT64 = 2**63
+# About how many numbers (rows x (1 + group values)) a chunk of a page holds: the work between
+# two chances to give the event loop back, well under a millisecond.
+CHUNK_NUMBERS = 2048
+_LABELS_AT_ONCE = 1024  # a query with at most this many windows makes all its labels at once
+_PAIR_COST = 16  # a (customer, metric) pair's set-up, counted as this many numbers
+_EPOCH_ORDINAL = date(1970, 1, 1).toordinal()
 
 
 @dataclass(frozen=True, slots=True)
@@ -131,10 +143,11 @@ def iter_rows(
     store: Store, scope: UsageScope, position: Position | None
 ) -> Iterator[tuple[Position, dict[str, Any]]]:
     """Rows from `position` on, each with its own position. A caller may stop and give the event
-    loop back between rows: nothing is iterated across a row."""
+    loop back between rows: a series is read a chunk of windows at a time (`UsagePage` gives the
+    same rows as JSON bytes, a chunk at a time)."""
     windows = scope.windows
     n_windows = len(windows)
-    labels: dict[int, tuple[str, str]] = {}  # window index -> formatted bounds, shared by rows
+    labels = _Labels(windows)
     ci, mi, wi = scope.start(position)
     while ci < len(scope.customer_ids):
         customer_id = scope.customer_ids[ci]
@@ -142,15 +155,89 @@ def iter_rows(
         while mi < len(scope.metric_ids):
             metric_id = scope.metric_ids[mi]
             reader = _RowReader(store, scope.metrics[metric_id], senders, windows)
+            metric = reader.matcher.metric
+            step = reader.step()
             while wi < n_windows:
-                label = labels.get(wi)
-                if label is None:
-                    lo, hi = windows.bounds(wi)
-                    label = labels[wi] = (format_rfc3339(lo), format_rfc3339(hi))
-                yield (customer_id, metric_id, wi), reader.row(customer_id, wi, label)
-                wi += 1
+                end = min(n_windows, wi + step)
+                values = reader.values(wi, end)
+                groups = [
+                    (wanted, reader.group_numbers(wanted, wi, end))
+                    for wanted in reader.group_values
+                ]
+                for i in range(end - wi):
+                    start_label, end_label = labels.text(wi + i)
+                    row = {
+                        "customer_id": customer_id,
+                        "billable_metric_id": metric.id,
+                        "billable_metric_name": metric.name,
+                        "start_timestamp": start_label,
+                        "end_timestamp": end_label,
+                        "value": values[i],
+                    }
+                    if scope.metrics[metric_id].group_key is not None:
+                        row["groups"] = {wanted: numbers[i] for wanted, numbers in groups}
+                    yield (customer_id, metric_id, wi + i), row
+                wi = end
             mi, wi = mi + 1, 0
         ci, mi = ci + 1, 0
+
+
+class UsagePage:
+    """One page of `/v1/usage` as JSON, computed a series at a time.
+
+    `chunks()` gives the page's rows as JSON text, comma-separated, about `CHUNK_NUMBERS` numbers
+    at a time: a caller may give the event loop back between chunks, and nothing is iterated
+    across them. Each (customer, metric) series folds its windows at once (`Aggregation.
+    fold_windows`), and a row is its series' template, its window's label and its number, so the
+    bytes are those of `orjson.dumps` of `iter_rows`' rows, joined with commas. After the last
+    chunk, `following` is the position of the first row past the page, or None.
+    """
+
+    def __init__(self, store: Store, scope: UsageScope, position: Position | None, limit: int):
+        self.store, self.scope, self.position, self.limit = store, scope, position, limit
+        self.following: Position | None = None
+
+    def chunks(self) -> Iterator[bytes]:
+        store, scope = self.store, self.scope
+        windows = scope.windows
+        n_windows = len(windows)
+        labels = _Labels(windows)
+        remaining = self.limit
+        batch: list[bytes] = []
+        numbers = 0
+        ci, mi, wi = scope.start(self.position)
+        while ci < len(scope.customer_ids):
+            customer_id = scope.customer_ids[ci]
+            senders = store.sender_keys(customer_id)
+            while mi < len(scope.metric_ids):
+                metric_id = scope.metric_ids[mi]
+                if wi < n_windows and remaining == 0:
+                    self.following = (customer_id, metric_id, wi)
+                    if batch:
+                        yield b",".join(batch)
+                    return
+                reader = _RowReader(store, scope.metrics[metric_id], senders, windows)
+                step = reader.step()
+                width = 1 + len(reader.group_values)
+                numbers += _PAIR_COST
+                while wi < n_windows:
+                    if remaining == 0:
+                        self.following = (customer_id, metric_id, wi)
+                        if batch:
+                            yield b",".join(batch)
+                        return
+                    end = min(n_windows, wi + step, wi + remaining)
+                    batch.append(reader.row_bytes(customer_id, labels, wi, end))
+                    numbers += (end - wi) * width
+                    remaining -= end - wi
+                    wi = end
+                    if numbers >= CHUNK_NUMBERS:
+                        yield b",".join(batch)
+                        batch, numbers = [], 0
+                mi, wi = mi + 1, 0
+            ci, mi = ci + 1, 0
+        if batch:
+            yield b",".join(batch)
 
 
 class _RowReader:
@@ -187,6 +274,88 @@ class _RowReader:
             }
         return row
 
+    def step(self) -> int:
+        """How many windows make a chunk of about `CHUNK_NUMBERS` numbers."""
+        return max(1, CHUNK_NUMBERS // (1 + len(self.group_values)))
+
+    def values(self, a: int, b: int) -> list[Any]:
+        """The metric's values of windows [a, b), each as `value` gives it."""
+        aggregation = self.matcher.aggregation
+        folded = self._fold(self.series, a, b)
+        empty = aggregation.empty
+        return [
+            empty
+            if n is None
+            else n
+            if type(n) is int and -_INT64 <= n < _INT64
+            else json_number(n)
+            for n in folded
+        ]
+
+    def group_numbers(self, wanted: GroupValue, a: int, b: int) -> list[Any]:
+        """One group value's numbers over windows [a, b), each as `group_number` gives it."""
+        folded = self._fold([g[wanted] for g in self.groups if wanted in g], a, b)
+        return [
+            n if n is None or (type(n) is int and -_INT64 <= n < _INT64) else json_number(n)
+            for n in folded
+        ]
+
+    def _fold(self, rollups: list[Rollup], a: int, b: int) -> list[Any]:
+        """The folded cells of windows [a, b) (None for a window without one): a grain's cells
+        read at once for hour and day windows, the window's cells for one whole-range window."""
+        windows, aggregation = self.windows, self.matcher.aggregation
+        if windows.size == US_PER_HOUR or windows.size == US_PER_DAY:
+            hourly = windows.size == US_PER_HOUR
+            first = windows.start // windows.size + a
+            return aggregation.fold_windows([r.grain(hourly) for r in rollups], first, b - a)
+        folded = []
+        for index in range(a, b):
+            lo, hi = windows.bounds(index)
+            cells = _gather(rollups, lo // US_PER_HOUR, hi // US_PER_HOUR)
+            folded.append(aggregation.fold(cells) if cells else None)
+        return folded
+
+    def row_bytes(self, customer_id: str, labels: _Labels, a: int, b: int) -> bytes:
+        """Rows [a, b) as JSON, comma-separated: what `orjson.dumps` makes of `row`'s dicts. Each
+        is the pair's template (the object up to its labels), the window's labels and the
+        numbers, joined once."""
+        if not all(isinstance(wanted, str) for wanted in self.group_values):
+            # Not reached by `/v1/usage`, whose group values are strings (JSON object keys).
+            return b",".join(
+                [orjson.dumps(self.row(customer_id, i, labels.text(i))) for i in range(a, b)]
+            )
+        metric = self.matcher.metric
+        prefix = (
+            orjson.dumps(
+                {
+                    "customer_id": customer_id,
+                    "billable_metric_id": metric.id,
+                    "billable_metric_name": metric.name,
+                }
+            )[:-1]
+            + b","
+        )
+        # Numbers and null hold no comma: one dumps of the list gives each number's text.
+        values = orjson.dumps(self.values(a, b))[1:-1].split(b",")
+        texts = labels.between(a, b)
+        if self.scope.group_key is None:
+            # prefix, label, value, then "}," and the next row's prefix; the last "}" alone.
+            between = b"}," + prefix
+            pieces = [prefix]
+            pieces += chain.from_iterable(zip(texts, values, repeat(between), strict=False))
+            pieces[-1] = b"}"
+            return b"".join(pieces)
+        groups = [
+            (orjson.dumps(wanted) + b":", orjson.dumps(self.group_numbers(wanted, a, b))[1:-1])
+            for wanted in self.group_values
+        ]
+        split = [(key, numbers.split(b",")) for key, numbers in groups]
+        rows = []
+        for i, (text, value) in enumerate(zip(texts, values, strict=True)):
+            inner = b",".join([key + numbers[i] for key, numbers in split])
+            rows.append(prefix + text + value + b',"groups":{' + inner + b"}}")
+        return b",".join(rows)
+
     def value(self, h_from: int, h_to: int) -> Any:
         """The metric's value over hours [h_from, h_to)."""
         aggregation = self.matcher.aggregation
@@ -216,3 +385,55 @@ class _RowReader:
 def _gather(rollups: list[Rollup], h_from: int, h_to: int) -> list[Any]:
     """The cells covering hours [h_from, h_to) in each rollup."""
     return [cell for rollup in rollups for cell in rollup.cells(h_from, h_to)]
+
+
+class _Labels:
+    """Each window's bounds as RFC 3339 text, made once per query and shared by its rows."""
+
+    def __init__(self, windows: Windows) -> None:
+        self.windows = windows
+        self._texts: dict[int, tuple[str, str]] = {}
+        self._bytes: dict[int, bytes] = {}
+        self._all: list[bytes] | None = None  # every window's, for a query of few windows
+
+    def text(self, index: int) -> tuple[str, str]:
+        found = self._texts.get(index)
+        if found is None:
+            lo, hi = self.windows.bounds(index)
+            found = self._texts[index] = (_bound_text(lo), _bound_text(hi))
+        return found
+
+    def between(self, a: int, b: int) -> list[bytes]:
+        """Windows [a, b) as the JSON between a row's `"start_timestamp":` and its value."""
+        if self._all is None and len(self.windows) <= _LABELS_AT_ONCE:
+            bounds = self.windows.bounds
+            self._all = [_label_bytes(*bounds(i)) for i in range(len(self.windows))]
+        if self._all is not None:
+            return self._all[a:b]
+        made = self._bytes
+        out = []
+        for index in range(a, b):
+            found = made.get(index)
+            if found is None:
+                found = made[index] = _label_bytes(*self.windows.bounds(index))
+            out.append(found)
+        return out
+
+
+@lru_cache(maxsize=16384)
+def _label_bytes(lo: int, hi: int) -> bytes:
+    """A window's labels as row JSON. Kept across queries (a pure function of the bounds, so a
+    memo, not state): most queries ask for the same days again, and a label costs a few µs."""
+    return b'"start_timestamp":"%b","end_timestamp":"%b","value":' % (
+        _bound_text(lo).encode(),
+        _bound_text(hi).encode(),
+    )
+
+
+def _bound_text(micros: int) -> str:
+    """`format_rfc3339` of a window bound, which is a whole hour: the date from its ordinal (in C)
+    rather than a datetime's fields one at a time."""
+    day, rest = divmod(micros, US_PER_DAY)
+    if rest % US_PER_HOUR:
+        return format_rfc3339(micros)
+    return f"{date.fromordinal(_EPOCH_ORDINAL + day).isoformat()}T{rest // US_PER_HOUR:02d}:00:00Z"

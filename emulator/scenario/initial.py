@@ -14,7 +14,7 @@ from emulator.metering.events import EventLike
 from emulator.metering.store import Store
 from emulator.rating.catalog import Catalog
 from emulator.rating.fixtures import load_fields
-from emulator.scenario.seed import generate
+from emulator.scenario import seed_cache
 from emulator.settings import Settings
 from emulator.wire.errors import ApiError, message_for
 from emulator.wire.models import CustomerRecord, FixtureDocument, MetricDocument
@@ -97,6 +97,24 @@ def initial_world(settings: Settings) -> tuple[Store, Catalog, int | None]:
 
 
 def _generated(settings: Settings) -> Store:
+    """The seeded scenario's store: from the seed cache when it holds it, else generated (and
+    then kept there)."""
+    options = (settings.seed, settings.customers, settings.days, settings.events)
+    folder = settings.seed_cache
+    if folder is not None:
+        store = seed_cache.load(folder, *options)
+        if store is not None:
+            return store
+    store = _build(settings)
+    if folder is not None:
+        seed_cache.save(folder, store, *options)
+    return store
+
+
+def _build(settings: Settings) -> Store:
+    # Imported here: the generator needs Faker (about 0.1 s to import), a cached seed does not.
+    from emulator.scenario.seed import generate
+
     scenario = generate(settings.seed, settings.customers, settings.days, settings.events)
     if len(scenario.events) >= PROGRESS_EVERY:
         return Store.from_document(

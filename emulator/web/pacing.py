@@ -13,7 +13,7 @@ from collections.abc import AsyncGenerator, Iterable
 from time import perf_counter
 from typing import TypeVar
 
-__all__ = ["SLICE_SECONDS", "paced"]
+__all__ = ["SLICE_SECONDS", "paced", "paced_list"]
 
 SLICE_SECONDS = 0.002
 T = TypeVar("T")
@@ -26,3 +26,16 @@ async def paced(items: Iterable[T]) -> AsyncGenerator[T, None]:
         if perf_counter() >= deadline:
             await asyncio.sleep(0)
             deadline = perf_counter() + SLICE_SECONDS
+
+
+async def paced_list(items: Iterable[T]) -> list[T]:
+    """Every item, in a list, the loop given back as `paced` gives it back: for a caller that
+    keeps them all, without an async generator's step per item."""
+    kept: list[T] = []
+    deadline = perf_counter() + SLICE_SECONDS
+    for item in items:
+        kept.append(item)
+        if perf_counter() >= deadline:
+            await asyncio.sleep(0)
+            deadline = perf_counter() + SLICE_SECONDS
+    return kept

@@ -44,7 +44,7 @@ class TestHits:
         def fail(*_: Any) -> Any:
             raise AssertionError("computed again")
 
-        monkeypatch.setattr(usage_api, "iter_rows", fail)
+        monkeypatch.setattr(usage_api, "UsagePage", fail)
         assert await usage(client) == first
         assert cached(client) == 1
 

@@ -1,0 +1,63 @@
+"""`UsagePage`'s bytes against `orjson.dumps` of `iter_rows`' rows (which the brute force checks)."""
+
+from __future__ import annotations
+
+import random
+
+import orjson
+import pytest
+
+from emulator.metering.store import Store
+from emulator.metering.usage import Position, UsagePage, UsageScope, iter_rows
+from emulator.scenario.seed import generate
+from emulator.wire.models import UsageQuery
+from tests.store.test_usage_brute_force import random_query
+
+
+def row_by_row(
+    store: Store, scope: UsageScope, position: Position | None, limit: int
+) -> tuple[bytes, Position | None]:
+    """A page as the handler made it before pages were computed a series at a time."""
+    rows: list[bytes] = []
+    for at, row in iter_rows(store, scope, position):
+        if len(rows) == limit:
+            return b",".join(rows), at
+        rows.append(orjson.dumps(row))
+    return b",".join(rows), None
+
+
+class TestPages:
+    """Every page, at every page size, is byte for byte the rows `iter_rows` gives, and points at
+    the same next row."""
+
+    @pytest.mark.parametrize("seed", [1, 2])
+    def test_generated_scenarios(self, seed: int) -> None:
+        store = Store.from_document(generate(seed, customers=4, days=3, events=2000))
+        document = store.to_document()
+        rng = random.Random(seed)
+        for _ in range(20):
+            query = random_query(rng, document, 3)
+            scope = UsageScope.resolve(store, UsageQuery.model_validate(query))
+            for limit in (1, 7, 24, 10**6):
+                position: Position | None = None
+                while True:
+                    page = UsagePage(store, scope, position, limit)
+                    body = b",".join(page.chunks())
+                    assert (body, page.following) == row_by_row(store, scope, position, limit)
+                    if page.following is None:
+                        break
+                    position = page.following
+
+    def test_positions_past_the_windows(self) -> None:
+        """A position whose window index is past the last window starts at the next series."""
+        store = Store.from_document(generate(3, customers=3, days=2, events=500))
+        query = {
+            "starting_on": "2024-01-01T00:00:00Z",
+            "ending_before": "2024-01-03T00:00:00Z",
+            "window_size": "day",
+        }
+        scope = UsageScope.resolve(store, UsageQuery.model_validate(query))
+        for position in [(scope.customer_ids[0], scope.metric_ids[0], 5), ("zz", "zz", 0)]:
+            page = UsagePage(store, scope, position, 3)
+            body = b",".join(page.chunks())
+            assert (body, page.following) == row_by_row(store, scope, position, 3)

@@ -1,0 +1,56 @@
+"""The seed cache: a loaded seed is the built one, and a changed option or entry is never read."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import orjson
+
+from emulator.metering.store import Store
+from emulator.metering.usage import UsagePage, UsageScope
+from emulator.scenario import seed_cache
+from emulator.scenario.initial import initial_state
+from emulator.settings import Settings
+from emulator.wire.models import UsageQuery
+
+OPTIONS = {"seed": 5, "customers": 4, "days": 3, "events": seed_cache.SMALLEST}
+QUERY = UsageQuery.model_validate(
+    {
+        "starting_on": "2024-01-01T00:00:00Z",
+        "ending_before": "2024-01-04T00:00:00Z",
+        "window_size": "hour",
+    }
+)
+
+
+def page(store: Store) -> bytes:
+    scope = UsageScope.resolve(store, QUERY)
+    return b",".join(UsagePage(store, scope, None, 10**6).chunks())
+
+
+class TestSeedCache:
+    """A second start with the same options reads the first's store, byte for byte the same."""
+
+    def test_loaded_is_built(self, tmp_path: Path) -> None:
+        settings = Settings(**OPTIONS, seed_cache=tmp_path)  # type: ignore[arg-type]
+        built, _ = initial_state(settings)
+        assert len(list(tmp_path.glob("seed-*.pickle"))) == 1
+        loaded = seed_cache.load(tmp_path, *OPTIONS.values())
+        assert loaded is not None
+        assert loaded.version != built.version
+        assert orjson.dumps(loaded.to_document()) == orjson.dumps(built.to_document())
+        assert page(loaded) == page(built)
+        again, _ = initial_state(settings)
+        assert page(again) == page(built)
+
+    def test_other_options_and_broken_entries_are_not_read(self, tmp_path: Path) -> None:
+        initial_state(Settings(**OPTIONS, seed_cache=tmp_path))  # type: ignore[arg-type]
+        other = {**OPTIONS, "seed": 6}
+        assert seed_cache.load(tmp_path, *other.values()) is None
+        for entry in tmp_path.glob("seed-*.pickle"):
+            entry.write_bytes(b"cut short")
+        assert seed_cache.load(tmp_path, *OPTIONS.values()) is None
+
+    def test_small_scenarios_are_not_kept(self, tmp_path: Path) -> None:
+        initial_state(Settings(seed=5, customers=2, days=1, events=100, seed_cache=tmp_path))
+        assert not list(tmp_path.iterdir())
