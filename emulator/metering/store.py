@@ -426,15 +426,18 @@ class Store:
         log, first_of, others = self.events, self._first, self._others
         start = len(log)
         processed_at: list[int] = []
+        recorded_at: list[int | None] = []  # a document event's own processed_at, if it has one
         duplicates = bytearray()
         counted: list[int] = []  # batch indices of the events that are not duplicates
         for i, record in enumerate(records):
+            recorded: int | None = None
             if now is not None:
                 processed = now
             else:
                 recorded = getattr(record, "processed_at", None)
                 processed = record.timestamp if recorded is None else recorded
             processed_at.append(processed)
+            recorded_at.append(recorded)
             transaction_id = record.transaction_id
             first = first_of.get(transaction_id)
             duplicate = False
@@ -463,7 +466,7 @@ class Store:
             # A document's event is never late unless it says when it was processed (an export
             # of events ingested through the API): then as the API had it, so that a finalized
             # invoice (rating's R9) reads the same after an export and a load.
-            late_at = processed_at[i] if now is not None else getattr(record, "processed_at", None)
+            late_at = processed_at[i] if now is not None else recorded_at[i]
             for matcher in matchers:
                 if matcher.counts(seq):
                     self._roll_up(matcher, seq, customer_id, event_type, record, late_at)
