@@ -249,9 +249,11 @@ class Rater:
             for tier in tier_lines(rate.tiers, prior, count)
         ]
 
-    def _invoice(self, bill: _Bill) -> Invoice:
+    def _invoice(self, bill: _Bill, window: tuple[int, int] | None = None) -> Invoice:
+        """The bill's invoice; with a window, the breakdown item of that window (always live)."""
         contract = bill.contract
         start, end = bill.period
+        lines = self._lines(bill) if window is None else self._lines(bill, window, live=True)
         return Invoice(
             invoice_id(contract.id, start),
             contract.customer_id,
@@ -259,7 +261,8 @@ class Rater:
             bill.status,
             start,
             end,
-            self._lines(bill),
+            lines,
+            window,
         )
 
     # --- endpoints ------------------------------------------------------------------------------
@@ -365,7 +368,7 @@ class Rater:
                 if skip and not skip_zero_qty_line_items:
                     skip -= 1
                     continue
-                item = self._window_item(bill, window)
+                item = self._invoice(bill, window)
                 if skip_zero_qty_line_items:
                     item = item.without_zero_lines()
                     if not item.lines:
@@ -374,20 +377,6 @@ class Rater:
                         skip -= 1
                         continue
                 yield item
-
-    def _window_item(self, bill: _Bill, window: tuple[int, int]) -> Invoice:
-        contract = bill.contract
-        start, end = bill.period
-        return Invoice(
-            invoice_id(contract.id, start),
-            contract.customer_id,
-            contract.id,
-            bill.status,
-            start,
-            end,
-            self._lines(bill, window, live=True),
-            window,
-        )
 
     def costs(self, customer_id: str, starting_on: int, ending_before: int) -> list[dict[str, Any]]:
         """`GET /v1/customers/{id}/costs`: per UTC day, the day's breakdown lines of every
