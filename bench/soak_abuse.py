@@ -203,7 +203,8 @@ def cursor_cases(emulator: Emulator, world: World) -> list[dict[str, Any]]:
     groups_body = orjson.dumps(groups_query)
     groups_cases = [
         ("groups: payload altered", groups_real[:4] + "x" + groups_real[5:], (400,)),
-        ("groups: valid MAC, null value for a key", sealed(0, None, groups_fp), (400,)),
+        # Null is the position of the null group row (events lacking the key): in shape.
+        ("groups: valid MAC, null value for a key", sealed(0, None, groups_fp), (200,)),
         ("groups: valid MAC, list value", sealed(0, ["a", "b"], groups_fp), (400,)),
         ("groups: valid MAC, negative window", sealed(-5, "us-east-1", groups_fp), (400,)),
         ("groups: valid MAC, window 2**62", sealed(2**62, "us-east-1", groups_fp), (200, 400)),
