@@ -11,20 +11,17 @@ intervals. Slow and plain on purpose. Document events count as ingested through 
 from __future__ import annotations
 
 import calendar
-import json
 from datetime import UTC, datetime, timedelta
 from decimal import ROUND_CEILING, ROUND_FLOOR, ROUND_HALF_UP, Decimal
 from typing import Any
+
+from tests.brute import text_of, when
 
 HOUR = timedelta(hours=1)
 DAY = timedelta(days=1)
 USD = "2714e483-4ff1-48e4-9e25-ac732e8f24f2"
 CREDIT_TYPE = {"id": USD, "name": "USD (cents)"}
 ROUNDING = {"ROUND_UP": ROUND_CEILING, "ROUND_DOWN": ROUND_FLOOR, "ROUND_HALF_UP": ROUND_HALF_UP}
-
-
-def when(text: str) -> datetime:
-    return datetime.fromisoformat(text.replace("Z", "+00:00")).astimezone(UTC)
 
 
 def iso(moment: datetime) -> str:
@@ -37,18 +34,6 @@ def dec(number: Any) -> Decimal:
 
 def out(value: Decimal) -> Any:
     return int(value) if value == int(value) else float(value)
-
-
-def text_of(value: Any) -> str:
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, str):
-        return value
-    if isinstance(value, int):
-        return str(value)
-    if isinstance(value, float):
-        return str(int(value)) if value.is_integer() else repr(value)
-    return json.dumps(value, sort_keys=True, separators=(",", ":"))
 
 
 def plus_months(base: datetime, months: int) -> datetime:
