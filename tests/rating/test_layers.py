@@ -21,7 +21,12 @@ def layered(document: dict[str, Any]) -> tuple[Store, Catalog, Rater]:
     """The base holds the document's on-time events (processed at their own timestamp, as a
     fixture's) and its products and card; the tenant's layer ingests every other event at its
     processing time and holds the contracts."""
-    on_time = [e for e in document["events"] if e["processed_at"] == e["timestamp"]]
+    # In processing order, as the brute force reads a document: a base stores its events in
+    # document order, and which of two events with one transaction id holds it follows that order.
+    on_time = sorted(
+        (e for e in document["events"] if e["processed_at"] == e["timestamp"]),
+        key=lambda e: e["processed_at"],
+    )
     late = [e for e in document["events"] if e["processed_at"] != e["timestamp"]]
     base_document = FixtureDocument.model_validate(
         {
