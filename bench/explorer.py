@@ -122,13 +122,7 @@ def main() -> None:
     print(f"load average after: {os.getloadavg()}")
     record["load_average"]["end"] = os.getloadavg()[0]
     record["marks_ms"] = {
-        label: {
-            "median": round(statistics.median(values), 1),
-            "min": round(min(values), 1),
-            "max": round(max(values), 1),
-            "values": [round(value, 1) for value in values],
-        }
-        for label, values in results.items()
+        label: results_files.spread(values, 1) for label, values in results.items()
     }
     text = markdown(record)
     default = record["options"] == {"loads": 10, "customers": 8, "days": 7, "events": 20_000}

@@ -17,6 +17,7 @@ import json
 import os
 import platform
 import shlex
+import statistics
 import sys
 import time
 from pathlib import Path
@@ -107,6 +108,16 @@ def write(
         (folder / file_name).write_text(text)
     print(f"bench: wrote {_shown(json_path)} and {_shown(md_path)}")
     return json_path, md_path
+
+
+def spread(values: list[float], digits: int) -> dict[str, Any]:
+    """The median, min and max of a run's measurements, and the measurements, rounded alike."""
+    return {
+        "median": round(statistics.median(values), digits),
+        "min": round(min(values), digits),
+        "max": round(max(values), digits),
+        "values": [round(value, digits) for value in values],
+    }
 
 
 def update_docs(name: str, markdown: str, docs: Path = DOCS) -> None:

@@ -26,7 +26,6 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import statistics
 import sys
 import time
 from pathlib import Path
@@ -174,15 +173,7 @@ def main() -> None:
                 calls[name]()
                 timings[name].append((time.perf_counter() - started) * 1000)
     record["load_average"]["end"] = os.getloadavg()[0]
-    record["ms"] = {
-        name: {
-            "median": round(statistics.median(values), 2),
-            "min": round(min(values), 2),
-            "max": round(max(values), 2),
-            "values": [round(v, 2) for v in values],
-        }
-        for name, values in timings.items()
-    }
+    record["ms"] = {name: results_files.spread(values, 2) for name, values in timings.items()}
     medians = [record["ms"][name]["median"] for name in calls]
     record["ratios"] = {
         "invoices / usage (the year)": round(medians[0] / medians[1], 2),

@@ -19,7 +19,7 @@ from metronome import BadRequestError, Metronome, NotFoundError
 
 from tests.contract.conftest import emulator_process
 from tests.rating.brute_rating import Brute, when
-from tests.rating.worked_example import assert_table, lines
+from tests.rating.worked_example import assert_table, lines, rates
 
 TOKEN = "rating worked example"
 USD = "2714e483-4ff1-48e4-9e25-ac732e8f24f2"
@@ -119,25 +119,8 @@ def built() -> Iterator[tuple[World, str, dict[str, Any]]]:
             name="Images", type="USAGE", billable_metric_id=images
         ).data.id
         card = client.v1.contracts.rate_cards.create(name="Standard").data.id
-        start = "2024-01-01T00:00:00Z"
         client.v1.contracts.rate_cards.rates.add_many(
-            rate_card_id=card,
-            rates=[
-                {
-                    "product_id": tokens_product,
-                    "starting_at": start,
-                    "entitled": True,
-                    "rate_type": "FLAT",
-                    "price": 0.2,
-                },
-                {
-                    "product_id": images_product,
-                    "starting_at": start,
-                    "entitled": True,
-                    "rate_type": "TIERED",
-                    "tiers": [{"price": 10, "size": 100}, {"price": 5, "size": 400}, {"price": 2}],
-                },
-            ],
+            rate_card_id=card, rates=rates(tokens_product, images_product)
         )
         contract = client.v1.contracts.create(
             customer_id=acme,

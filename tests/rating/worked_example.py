@@ -1,9 +1,31 @@
-"""RATING.md section 5's invoice table, as both the domain test (tests/rating/test_worked_example.py)
+"""RATING.md section 5's rates and invoice table, as both the domain test (tests/rating/test_worked_example.py)
 and the SDK test (tests/contract/test_sdk_rating.py) assert it: one copy of the expected cents."""
 
 from __future__ import annotations
 
 from typing import Any
+
+
+def rates(tokens_product: str, images_product: str) -> list[dict[str, Any]]:
+    """The Standard card's rates from 2024-01-01: Tokens FLAT 0.2, Images graduated TIERED."""
+    start = "2024-01-01T00:00:00Z"
+    return [
+        {
+            "product_id": tokens_product,
+            "starting_at": start,
+            "entitled": True,
+            "rate_type": "FLAT",
+            "price": 0.2,
+        },
+        {
+            "product_id": images_product,
+            "starting_at": start,
+            "entitled": True,
+            "rate_type": "TIERED",
+            "tiers": [{"price": 10, "size": 100}, {"price": 5, "size": 400}, {"price": 2}],
+        },
+    ]
+
 
 PERIODS = [
     ("2024-01-15T00:00:00Z", "2024-02-01T00:00:00Z", "FINALIZED"),

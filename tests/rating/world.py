@@ -11,6 +11,7 @@ from emulator.rating.catalog import parse
 from emulator.rating.records import ContractCreate, ProductCreate, RateAdd, RateCardCreate
 from emulator.wire.models import BillableMetricRecord, CustomerRecord, EventRecord
 from emulator.wire.timestamps import parse_rfc3339
+from tests.rating.worked_example import rates
 
 
 def at(text: str) -> int:
@@ -98,24 +99,7 @@ def worked_example() -> tuple[World, str]:
     tokens_product = w.product(name="Tokens", type="USAGE", billable_metric_id=tokens)
     images_product = w.product(name="Images", type="USAGE", billable_metric_id=images)
     card = w.rate_card(name="Standard")
-    start = "2024-01-01T00:00:00Z"
-    w.add_rates(
-        card,
-        {
-            "product_id": tokens_product,
-            "starting_at": start,
-            "entitled": True,
-            "rate_type": "FLAT",
-            "price": 0.2,
-        },
-        {
-            "product_id": images_product,
-            "starting_at": start,
-            "entitled": True,
-            "rate_type": "TIERED",
-            "tiers": [{"price": 10, "size": 100}, {"price": 5, "size": 400}, {"price": 2}],
-        },
-    )
+    w.add_rates(card, *rates(tokens_product, images_product))
     w.contract(
         customer_id=acme,
         rate_card_id=card,
