@@ -15,10 +15,11 @@ from typing import Any
 
 from emulator.metering.values import add_saturating
 
-__all__ = ["AGGREGATIONS", "Aggregation"]
+__all__ = ["AGGREGATIONS", "Aggregation", "Item"]
 
 Number = int | float
 Series = dict[int, Any]  # hour or day number -> cell
+Item = tuple[int, int, Any, int]  # an event to fold: (hour, timestamp, value, sequence)
 
 
 class Aggregation:
@@ -29,6 +30,15 @@ class Aggregation:
 
     def add(self, cells: dict[int, Any], hour: int, value: Any, ts: int, seq: int) -> None:
         cells[hour] = cells.get(hour, 0) + 1
+
+    def add_all(self, hours: Series, days: Series, items: Sequence[Item]) -> None:
+        """`add` of each item, in order, to its hour cell and to its day cell: one loop for a
+        series' events of an ingest batch (what a call per event per cell would cost is most of
+        ingest)."""
+        for hour, _, _, _ in items:
+            hours[hour] = hours.get(hour, 0) + 1
+            day = hour // 24
+            days[day] = days.get(day, 0) + 1
 
     def fold(self, cells: Iterable[Any]) -> Any:
         """The value of a window from its cells (at least one)."""
@@ -52,6 +62,20 @@ class Sum(Aggregation):
     def add(self, cells: dict[int, Any], hour: int, value: Any, ts: int, seq: int) -> None:
         cells[hour] = add_saturating(cells.get(hour, 0), value)
 
+    def add_all(self, hours: Series, days: Series, items: Sequence[Item]) -> None:
+        for hour, _, value, _ in items:
+            day = hour // 24
+            cell = hours.get(hour, 0)
+            if type(cell) is int and type(value) is int:  # exact, never out of range
+                hours[hour] = cell + value
+            else:
+                hours[hour] = add_saturating(cell, value)
+            cell = days.get(day, 0)
+            if type(cell) is int and type(value) is int:
+                days[day] = cell + value
+            else:
+                days[day] = add_saturating(cell, value)
+
     def fold(self, cells: Iterable[Any]) -> Any:
         return reduce(add_saturating, cells)
 
@@ -72,6 +96,16 @@ class Max(Aggregation):
         current = cells.get(hour)
         if current is None or value > current:
             cells[hour] = value
+
+    def add_all(self, hours: Series, days: Series, items: Sequence[Item]) -> None:
+        for hour, _, value, _ in items:
+            current = hours.get(hour)
+            if current is None or value > current:
+                hours[hour] = value
+            day = hour // 24
+            current = days.get(day)
+            if current is None or value > current:
+                days[day] = value
 
     def fold(self, cells: Iterable[Any]) -> Any:
         return max(cells)
@@ -94,6 +128,20 @@ class Unique(Aggregation):
         else:
             cell.add(value)
 
+    def add_all(self, hours: Series, days: Series, items: Sequence[Item]) -> None:
+        for hour, _, value, _ in items:
+            cell = hours.get(hour)
+            if cell is None:
+                hours[hour] = {value}
+            else:
+                cell.add(value)
+            day = hour // 24
+            cell = days.get(day)
+            if cell is None:
+                days[day] = {value}
+            else:
+                cell.add(value)
+
     def fold(self, cells: Iterable[Any]) -> Any:
         seen: set[str] = set()
         for cell in cells:
@@ -111,6 +159,11 @@ class Latest(Aggregation):
         current = cells.get(hour)
         if current is None or (ts, seq) > (current[0], current[1]):
             cells[hour] = (ts, seq, value)
+
+    def add_all(self, hours: Series, days: Series, items: Sequence[Item]) -> None:
+        for hour, ts, value, seq in items:
+            self.add(hours, hour, value, ts, seq)
+            self.add(days, hour // 24, value, ts, seq)
 
     def fold(self, cells: Iterable[Any]) -> Any:
         return max(cells)[2]  # (timestamp, sequence) order: ties go to the one ingested last

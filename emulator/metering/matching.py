@@ -62,6 +62,10 @@ class Matcher:
             return NO_MATCH
         if event_type in self.event_types_out:
             return NO_MATCH
+        return self.value_of(properties)
+
+    def value_of(self, properties: dict[str, Any]) -> Any:
+        """`contribution` for an event whose type the metric takes (the store's candidates)."""
         for name, exists, in_values, not_in_values in self.filters:
             value = properties.get(name)
             if exists is True and value is None:

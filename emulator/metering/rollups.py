@@ -21,9 +21,10 @@ after `t`, it reads exactly the cells `cells` reads. Document (seed, fixture) ev
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
-from emulator.metering.aggregations import Aggregation
+from emulator.metering.aggregations import Aggregation, Item
 from emulator.wire.timestamps import US_PER_HOUR
 
 __all__ = ["Cells", "Rollup"]
@@ -56,24 +57,50 @@ class Rollup:
         the end of the event's hour. None: a document's event, never late."""
         late = self.late
         if processed is not None and processed > (hour + 1) * US_PER_HOUR:
-            if late is None:
-                late = self.late = {}
-                self.punctual, self.late_days = {}, {}
-            assert self.punctual is not None
-            assert self.late_days is not None
-            entries = late.get(hour)
-            if entries is None:
-                entries = late[hour] = []
-                if hour in self.hours:  # what the hour held before its first late event
-                    self.punctual[hour] = _copy(self.hours[hour])
-            entries.append((processed, value, ts, seq))
-            day = hour // 24
-            self.late_days[day] = max(self.late_days.get(day, processed), processed)
+            self._add_late(hour, processed, (hour, ts, value, seq))
         elif late is not None and hour in late:
             assert self.punctual is not None
             aggregation.add(self.punctual, hour, value, ts, seq)
         aggregation.add(self.hours, hour, value, ts, seq)
         aggregation.add(self.days, hour // 24, value, ts, seq)
+
+    def add_batch(
+        self, aggregation: Aggregation, items: Sequence[Item], processed: int | None
+    ) -> None:
+        """`add` of each item in order, all processed at `processed`: an ingest batch's events of
+        this series. One processing time makes lateness a property of the hour, so the late
+        bookkeeping is per hour, and the cells take the whole batch in one loop."""
+        if processed is not None:
+            # Late: an hour that had ended before `processed`, one before this.
+            on_time_from = (processed - 1) // US_PER_HOUR
+            late = self.late
+            for item in items:
+                hour = item[0]
+                if hour < on_time_from:
+                    self._add_late(hour, processed, item)
+                elif late is not None and hour in late:
+                    assert self.punctual is not None
+                    aggregation.add(self.punctual, hour, item[2], item[1], item[3])
+                late = self.late
+        aggregation.add_all(self.hours, self.days, items)
+
+    def _add_late(self, hour: int, processed: int, item: Item) -> None:
+        """Note a late event, before the hour's cell takes it (`add`)."""
+        late = self.late
+        if late is None:
+            late = self.late = {}
+            self.punctual, self.late_days = {}, {}
+        assert self.punctual is not None
+        assert self.late_days is not None
+        entries = late.get(hour)
+        if entries is None:
+            entries = late[hour] = []
+            if hour in self.hours:  # what the hour held before its first late event
+                self.punctual[hour] = _copy(self.hours[hour])
+        _, ts, value, seq = item
+        entries.append((processed, value, ts, seq))
+        day = hour // 24
+        self.late_days[day] = max(self.late_days.get(day, processed), processed)
 
     def grain(self, hourly: bool) -> Cells:
         """The cells that hour windows (`hourly`) or day windows read, one cell per window: usage

@@ -36,11 +36,12 @@ from bisect import bisect_left
 from collections.abc import Iterable, Iterator, Sequence
 from typing import Any, Protocol
 
+from emulator.metering.aggregations import Item
 from emulator.metering.events import Event, EventLike, EventLog
 from emulator.metering.layers import Layered
 from emulator.metering.matching import NO_MATCH, Matcher
 from emulator.metering.rollups import Rollup
-from emulator.metering.values import NO_GROUP, GroupKey, GroupValue, group_value
+from emulator.metering.values import NO_GROUP, GroupKey, GroupValue, group_value, string_form
 from emulator.wire.errors import BadRequest, Conflict
 from emulator.wire.models import BillableMetricRecord, CustomerRecord
 from emulator.wire.timestamps import US_PER_DAY, US_PER_HOUR, format_rfc3339
@@ -450,26 +451,93 @@ class Store:
                 first_of[transaction_id] = start + i
                 counted.append(i)
         log.extend(records, duplicates, processed_at)
-        candidates = self._candidates
+        # Each matcher's events, in batch order: a cell must take its events in the order they
+        # came (a float sum's rounding, the first of equal maxima).
+        chosen: dict[str, list[list[int]]] = {}  # event type -> its matchers' lists
+        per_matcher: list[tuple[Matcher, list[int]]] = []
         for i in counted:
+            event_type = records[i].event_type
+            lists = chosen.get(event_type)
+            if lists is None:
+                # As of the batch's start: a matcher closed inside the batch still counts the
+                # events before its end (`counts`, below).
+                lists = chosen[event_type] = []
+                for matcher in self._candidates_for(event_type, start):
+                    indices: list[int] = []
+                    lists.append(indices)
+                    per_matcher.append((matcher, indices))
+            for indices in lists:
+                indices.append(i)
+        # The processing time lateness is read from (rollups.py): the tenant's clock for the API;
+        # for a document, the processed_at its events were exported with, if any (then as the
+        # API had it, so that a finalized invoice, rating's R9, reads the same after an export
+        # and a load), folded in runs of one processing time.
+        runs: list[tuple[int | None, int, int]] = (
+            [(now, 0, len(records))] if now is not None else _runs(recorded_at)
+        )
+        end = start + len(records)
+        for matcher, indices in per_matcher:
+            if not (matcher.first <= start and (matcher.until is None or matcher.until >= end)):
+                indices = [i for i in indices if matcher.counts(start + i)]
+            for at, low, high in runs:
+                part = indices if len(runs) == 1 else [i for i in indices if low <= i < high]
+                self._fold(matcher, records, part, start, at)
+
+    def _fold(
+        self,
+        matcher: Matcher,
+        records: list[EventLike],
+        indices: list[int],
+        start: int,
+        processed: int | None,
+    ) -> None:
+        """A matcher's events of a batch (indices into it, in order), processed at `processed`:
+        their values found, gathered per series, and each series folded at once."""
+        value_of = matcher.value_of
+        per_sender: dict[str, list[Item]] = {}
+        group_keys = matcher.group_keys
+        # per group key: (sender key, group value) -> its items
+        per_group: list[dict[tuple[str, GroupValue], list[Item]]] = [{} for _ in group_keys]
+        for i in indices:
             record = records[i]
-            event_type = record.event_type
-            matchers = candidates.get(event_type)
-            if matchers is None:
-                # As of the batch's start: a matcher closed inside the batch still counts
-                # the events before its end (`counts`).
-                matchers = self._candidates_for(event_type, start)
-            if not matchers:
+            properties = record.properties
+            value = value_of(properties)
+            if value is NO_MATCH:
                 continue
-            seq = start + i
-            customer_id = record.customer_id
-            # A document's event is never late unless it says when it was processed (an export
-            # of events ingested through the API): then as the API had it, so that a finalized
-            # invoice (rating's R9) reads the same after an export and a load.
-            late_at = processed_at[i] if now is not None else recorded_at[i]
-            for matcher in matchers:
-                if matcher.counts(seq):
-                    self._roll_up(matcher, seq, customer_id, event_type, record, late_at)
+            ts = record.timestamp
+            item = (ts // US_PER_HOUR, ts, value, start + i)
+            sender = record.customer_id
+            items = per_sender.get(sender)
+            if items is None:
+                items = per_sender[sender] = []
+            items.append(item)
+            for key, groups in zip(group_keys, per_group, strict=True):
+                found: GroupValue | None
+                if type(key) is str:  # `group_value`, inlined for the common key of one name
+                    raw = properties.get(key)
+                    found = raw if type(raw) is str or raw is None else string_form(raw)
+                else:
+                    found = group_value(properties, key)
+                # Lacking the key: kept under NO_GROUP, the null group row of /v1/usage/groups.
+                pair = (sender, NO_GROUP if found is None else found)
+                items = groups.get(pair)
+                if items is None:
+                    items = groups[pair] = []
+                items.append(item)
+        metric_id, aggregation = matcher.metric.id, matcher.aggregation
+        series = self.series
+        for sender, items in per_sender.items():
+            rollup = series.get((sender, metric_id))
+            if rollup is None:
+                rollup = series[sender, metric_id] = Rollup()
+            rollup.add_batch(aggregation, items, processed)
+        for key, groups in zip(group_keys, per_group, strict=True):
+            for (sender, group), items in groups.items():
+                values = self.group_series.setdefault((sender, metric_id, key), {})
+                rollup = values.get(group)
+                if rollup is None:
+                    rollup = values[group] = Rollup()
+                rollup.add_batch(aggregation, items, processed)
 
     def _candidates_for(self, event_type: str, now: int | None = None) -> list[Matcher]:
         candidates = self._candidates.get(event_type)
@@ -485,37 +553,16 @@ class Store:
             self._candidates[event_type] = candidates
         return candidates
 
-    def _roll_up(
-        self,
-        matcher: Matcher,
-        seq: int,
-        customer_id: str,
-        event_type: str,
-        record: EventLike,
-        processed: int | None,
-    ) -> None:
-        properties = record.properties
-        value = matcher.contribution(event_type, properties)
-        if value is NO_MATCH:
-            return
-        ts = record.timestamp
-        hour = ts // US_PER_HOUR
-        metric_id = matcher.metric.id
-        aggregation = matcher.aggregation
-        rollup = self.series.get((customer_id, metric_id))
-        if rollup is None:
-            rollup = self.series[customer_id, metric_id] = Rollup()
-        rollup.add(aggregation, hour, value, ts, seq, processed)
-        for key in matcher.group_keys:
-            # Lacking the key: kept under NO_GROUP, the null group row of `/v1/usage/groups`.
-            found = group_value(properties, key)
-            if found is None:
-                found = NO_GROUP
-            groups = self.group_series.setdefault((customer_id, metric_id, key), {})
-            rollup = groups.get(found)
-            if rollup is None:
-                rollup = groups[found] = Rollup()
-            rollup.add(aggregation, hour, value, ts, seq, processed)
+
+def _runs(processed: list[int | None]) -> list[tuple[int | None, int, int]]:
+    """The batch's maximal runs of one processing time: (it, first index, end index)."""
+    runs: list[tuple[int | None, int, int]] = []
+    low = 0
+    for i in range(1, len(processed) + 1):
+        if i == len(processed) or processed[i] != processed[low]:
+            runs.append((processed[low], low, i))
+            low = i
+    return runs
 
 
 def merged_group_values(
