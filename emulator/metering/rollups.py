@@ -57,7 +57,13 @@ class Rollup:
         the end of the event's hour. None: a document's event, never late."""
         late = self.late
         if processed is not None and processed > (hour + 1) * US_PER_HOUR:
-            self._add_late(hour, processed, (hour, ts, value, seq))
+            entries = late.get(hour) if late is not None else None
+            if entries is None:
+                entries = self._late_hour(hour)
+            entries.append((processed, value, ts, seq))
+            assert self.late_days is not None
+            day = hour // 24
+            self.late_days[day] = max(self.late_days.get(day, processed), processed)
         elif late is not None and hour in late:
             assert self.punctual is not None
             aggregation.add(self.punctual, hour, value, ts, seq)
@@ -70,37 +76,38 @@ class Rollup:
         """`add` of each item in order, all processed at `processed`: an ingest batch's events of
         this series. One processing time makes lateness a property of the hour, so the late
         bookkeeping is per hour, and the cells take the whole batch in one loop."""
-        if processed is not None:
+        if processed is not None or self.late is not None:
             # Late: an hour that had ended before `processed`, one before this.
-            on_time_from = (processed - 1) // US_PER_HOUR
-            late = self.late
-            for item in items:
-                hour = item[0]
-                if hour < on_time_from:
-                    self._add_late(hour, processed, item)
-                elif late is not None and hour in late:
+            on_time_from = 0 if processed is None else (processed - 1) // US_PER_HOUR
+            late, days = self.late, dict[int, None]()  # the days of its late events, in order
+            for hour, ts, value, seq in items:
+                if processed is not None and hour < on_time_from:
+                    if late is None or (entries := late.get(hour)) is None:
+                        entries = self._late_hour(hour)
+                        late = self.late
+                    entries.append((processed, value, ts, seq))
+                    days[hour // 24] = None
+                elif late is not None and hour in late:  # the punctual cell takes it too
                     assert self.punctual is not None
-                    aggregation.add(self.punctual, hour, item[2], item[1], item[3])
-                late = self.late
+                    aggregation.add(self.punctual, hour, value, ts, seq)
+            if days:
+                assert processed is not None
+                assert self.late_days is not None
+                late_days = self.late_days
+                for day in days:
+                    late_days[day] = max(late_days.get(day, processed), processed)
         aggregation.add_all(self.hours, self.days, items)
 
-    def _add_late(self, hour: int, processed: int, item: Item) -> None:
-        """Note a late event, before the hour's cell takes it (`add`)."""
-        late = self.late
-        if late is None:
-            late = self.late = {}
-            self.punctual, self.late_days = {}, {}
+    def _late_hour(self, hour: int) -> list[Late]:
+        """The late events of an hour, a new list at its first: the hour's cell as it is now
+        kept as its punctual cell, before the cell takes the late event."""
+        if self.late is None:
+            self.late, self.punctual, self.late_days = {}, {}, {}
         assert self.punctual is not None
-        assert self.late_days is not None
-        entries = late.get(hour)
-        if entries is None:
-            entries = late[hour] = []
-            if hour in self.hours:  # what the hour held before its first late event
-                self.punctual[hour] = _copy(self.hours[hour])
-        _, ts, value, seq = item
-        entries.append((processed, value, ts, seq))
-        day = hour // 24
-        self.late_days[day] = max(self.late_days.get(day, processed), processed)
+        entries = self.late[hour] = []
+        if hour in self.hours:  # what the hour held before its first late event
+            self.punctual[hour] = _copy(self.hours[hour])
+        return entries
 
     def grain(self, hourly: bool) -> Cells:
         """The cells that hour windows (`hourly`) or day windows read, one cell per window: usage

@@ -153,7 +153,7 @@ class Store:
         self._alias_owner: Layered[str, str] = Layered(base._alias_owner if base else None)
         # transaction id -> the event that holds it now: the first, or the first after the dedupe
         # window of the one before had passed.
-        self._first: Layered[str, int] = Layered(base._first if base else None)
+        self._first: dict[str, int] = {}  # this layer's; a lookup falls through to the base's
         # transaction id -> this layer's other events with it (duplicates, superseded firsts).
         self._others: dict[str, list[int]] = {}
         # Candidate matchers per event type; rebuilt lazily when the metric catalogue changes.
@@ -331,7 +331,7 @@ class Store:
         after `processed_since`, in ingest order: a lookup per id, whatever the log's size."""
         seqs: set[int] = set()
         for transaction_id in set(transaction_ids):
-            first = self._first.get(transaction_id)
+            first = self._holder(transaction_id)
             if first is not None:
                 seqs.add(first)
                 for store in self._levels():
@@ -340,6 +340,13 @@ class Store:
         return [
             event for seq in sorted(seqs) if (event := log[seq]).processed_at >= processed_since
         ]
+
+    def _holder(self, transaction_id: str) -> int | None:
+        """The event that holds a transaction id now (see `_first`)."""
+        first = self._first.get(transaction_id)
+        if first is None and self.base is not None:
+            return self.base._first.get(transaction_id)
+        return first
 
     def matching_metrics(self, event: Event) -> list[BillableMetricRecord]:
         """The metrics an event counts for (none when it is a duplicate), archived ones too."""
@@ -425,6 +432,8 @@ class Store:
         """`ingest` for a batch: the duplicates found in order (a batch's own events count), the
         batch appended to the log's columns at once, then rolled up event by event."""
         log, first_of, others = self.events, self._first, self._others
+        own_first = first_of.get
+        base_first = (self.base._first if self.base is not None else {}).get
         start = len(log)
         processed_at: list[int] = []
         recorded_at: list[int | None] = []  # a document event's own processed_at, if it has one
@@ -440,7 +449,9 @@ class Store:
             processed_at.append(processed)
             recorded_at.append(recorded)
             transaction_id = record.transaction_id
-            first = first_of.get(transaction_id)
+            first = own_first(transaction_id)
+            if first is None:
+                first = base_first(transaction_id)
             duplicate = False
             if first is not None:
                 held = processed_at[first - start] if first >= start else log.processed_at(first)

@@ -61,3 +61,45 @@ def test_cells_as_of_count_only_events_processed_by_then(
     got = rollup.cells_as_of(aggregation, h_from, h_to, None if as_of is None else as_of * H)
     want = expected.cells(h_from, h_to)
     assert (aggregation.fold(got) if got else None) == (aggregation.fold(want) if want else None)
+
+
+# A batch's events of one series: (hour, value); the batch's processing hour, or None (a document).
+VALUES = st.one_of(
+    st.integers(-(10**6), 10**6),
+    st.floats(-1e6, 1e6, allow_nan=False),
+    st.sampled_from([1, 1.0, 0.1, 0.2, 1e308]),
+)
+BATCHES = st.lists(
+    st.tuples(
+        st.lists(st.tuples(st.integers(-48, 24 * 10), VALUES), max_size=20),
+        st.one_of(st.none(), st.integers(min_value=-48, max_value=24 * 12)),
+    ),
+    max_size=6,
+)
+
+
+def _state(rollup: Rollup) -> tuple[object, ...]:
+    """Every field, as it is: a float's rounding and which of equal maxima (1 or 1.0) was kept
+    both show in `repr`."""
+    return tuple(repr(getattr(rollup, name)) for name in Rollup.__slots__)
+
+
+@given(batches=BATCHES, kind=st.sampled_from(sorted(AGGREGATIONS)))
+def test_a_batch_folds_as_its_events_one_by_one(
+    batches: list[tuple[list[tuple[int, object]], int | None]], kind: str
+) -> None:
+    """`add_batch` (ingest's fold of a series' events) leaves a rollup exactly as `add` of each
+    event in order does: cells, late events, punctual cells and late days."""
+    aggregation = AGGREGATIONS[kind]
+    one_by_one, batched = Rollup(), Rollup()
+    seq = 0
+    for events, processed_hour in batches:
+        processed = None if processed_hour is None else processed_hour * H + 1
+        items = []
+        for hour, value in events:
+            folded = str(value) if kind == "UNIQUE" else value
+            one_by_one.add(aggregation, hour, folded, hour * H + seq % H, seq, processed)
+            items.append((hour, hour * H + seq % H, folded, seq))
+            seq += 1
+        batched.add_batch(aggregation, items, processed)
+    assert _state(batched) == _state(one_by_one)
