@@ -34,15 +34,18 @@ class Matcher:
         etf = metric.event_type_filter
         self.event_types_in = frozenset(etf.in_values) if etf and etf.in_values else None
         self.event_types_out = frozenset(etf.not_in_values or ()) if etf else frozenset()
-        self.filters = [
-            (
-                f.name,
-                f.exists,
-                frozenset(f.in_values) if f.in_values is not None else None,
-                frozenset(f.not_in_values) if f.not_in_values is not None else None,
-            )
-            for f in metric.property_filters
-        ]
+        # The property filters, by what they ask (all must hold, so their order does not matter):
+        # names that must have a value, names that must not, and names whose value's string
+        # form must be in a set or must not be (a filter may ask two of these).
+        filters = metric.property_filters
+        self.present = tuple(f.name for f in filters if f.exists is True)
+        self.absent = tuple(f.name for f in filters if f.exists is False)
+        self.within = tuple(
+            (f.name, frozenset(f.in_values)) for f in filters if f.in_values is not None
+        )
+        self.without = tuple(
+            (f.name, frozenset(f.not_in_values)) for f in filters if f.not_in_values is not None
+        )
         self.kind = metric.aggregation_type
         self.key = metric.aggregation_key
         self.group_names = metric.group_key_names()
@@ -66,18 +69,23 @@ class Matcher:
 
     def value_of(self, properties: dict[str, Any]) -> Any:
         """`contribution` for an event whose type the metric takes (the store's candidates)."""
-        for name, exists, in_values, not_in_values in self.filters:
+        for name in self.present:
+            if properties.get(name) is None:
+                return NO_MATCH
+        for name in self.absent:
+            if properties.get(name) is not None:
+                return NO_MATCH
+        for name, values in self.within:
             value = properties.get(name)
-            if exists is True and value is None:
+            if value is None:
                 return NO_MATCH
-            if exists is False and value is not None:
+            if (value if type(value) is str else string_form(value)) not in values:
                 return NO_MATCH
-            if in_values is not None and (value is None or string_form(value) not in in_values):
-                return NO_MATCH
+        for name, values in self.without:
+            value = properties.get(name)
             if (
-                not_in_values is not None
-                and value is not None
-                and string_form(value) in not_in_values
+                value is not None
+                and (value if type(value) is str else string_form(value)) in values
             ):
                 return NO_MATCH
         if self.kind == "COUNT":

@@ -506,9 +506,10 @@ class Store:
         their values found, gathered per series, and each series folded at once."""
         value_of = matcher.value_of
         per_sender: dict[str, list[Item]] = {}
-        group_keys = matcher.group_keys
         # per group key: (sender key, group value) -> its items
-        per_group: list[dict[tuple[str, GroupValue], list[Item]]] = [{} for _ in group_keys]
+        per_group = [
+            (key, dict[tuple[str, GroupValue], list[Item]]()) for key in matcher.group_keys
+        ]
         for i in indices:
             record = records[i]
             properties = record.properties
@@ -522,7 +523,7 @@ class Store:
             if items is None:
                 items = per_sender[sender] = []
             items.append(item)
-            for key, groups in zip(group_keys, per_group, strict=True):
+            for key, groups in per_group:
                 found: GroupValue | None
                 if type(key) is str:  # `group_value`, inlined for the common key of one name
                     raw = properties.get(key)
@@ -542,7 +543,7 @@ class Store:
             if rollup is None:
                 rollup = series[sender, metric_id] = Rollup()
             rollup.add_batch(aggregation, items, processed)
-        for key, groups in zip(group_keys, per_group, strict=True):
+        for key, groups in per_group:
             for (sender, group), items in groups.items():
                 values = self.group_series.setdefault((sender, metric_id, key), {})
                 rollup = values.get(group)
