@@ -5,10 +5,41 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta, timezone
 
 import pytest
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from emulator.wire.timestamps import format_rfc3339, parse_rfc3339
+from emulator.wire.timestamps import format_rfc3339, parse_rfc3339, parse_rfc3339_all
+
+
+def rfc3339_texts() -> st.SearchStrategy[str]:
+    """Texts near and in RFC 3339: the usual form, every part of it a little off, other forms."""
+    day = st.builds(
+        "{:04d}-{:02d}-{:02d}".format,
+        st.sampled_from([0, 1, 1970, 2021, 2024, 2025, 9999]),
+        st.integers(0, 13),
+        st.integers(0, 32),
+    )
+    clock = st.builds(
+        "{:02d}:{:02d}:{:02d}".format, st.integers(0, 25), st.integers(0, 61), st.integers(0, 61)
+    )
+    fraction = st.sampled_from(["", "."]) | st.builds(
+        lambda digits: "." + digits, st.text("0123456789", min_size=1, max_size=9)
+    )
+    end = st.sampled_from(["Z", "z", "+00:00", "-05:30", "+24:00", "", "ZZ", " Z"])
+    separator = st.sampled_from(["T", "T", "T", "t", " "])
+    stamp = st.builds(lambda *parts: "".join(parts), day, separator, clock, fraction, end)
+    usual = st.builds(
+        "2025-06-01T{:02d}:{:02d}:{:02d}{}Z".format,
+        st.integers(0, 23),
+        st.integers(0, 59),
+        st.integers(0, 59),
+        st.sampled_from(["", ".5", ".25", ".123", ".000001", ".1234567"]),
+    )
+    odd = st.sampled_from(
+        ["", "2021-01-01", "2021-01-01T00:00:00", "\u0662\u0660\u0662\u0661-01-01T00:00:00Z",
+         "2021-01-01T00:00:0\u0665Z", "2021-01-01T00:00:00.\u0665Z", "2021-01-01T00:00:00.Z"]
+    )  # fmt: skip
+    return usual | stamp | odd
 
 
 class TestParse:
@@ -97,3 +128,62 @@ class TestFormat:
     )
     def test_format(self, micros: int, text: str) -> None:
         assert format_rfc3339(micros) == text
+
+
+class TestParseAll:
+    """parse_rfc3339_all reads what parse_rfc3339 reads, one text after another."""
+
+    @settings(max_examples=400, deadline=None)
+    @given(st.lists(rfc3339_texts(), max_size=12))
+    def test_same_as_one_by_one(self, texts: list[str]) -> None:
+        for n in range(len(texts)):  # every prefix: the memo of hours must not change an answer
+            expected: list[int] | None = []
+            try:
+                expected = [parse_rfc3339(text) for text in texts[: n + 1]]
+            except ValueError:
+                expected = None
+            if expected is None:
+                with pytest.raises(ValueError, match=r".*"):
+                    parse_rfc3339_all(texts[: n + 1])
+            else:
+                assert parse_rfc3339_all(texts[: n + 1]) == expected
+
+    @settings(max_examples=400, deadline=None)
+    @given(st.lists(st.text(":0123456789.Zz+-\u0665", max_size=14), min_size=1, max_size=8))
+    def test_one_hour_many_endings(self, endings: list[str]) -> None:
+        """After a valid text of an hour, others of that hour with any ending at all."""
+        texts = ["2021-01-01T05:00:00Z"] + ["2021-01-01T05" + ending for ending in endings]
+        try:
+            expected = [parse_rfc3339(text) for text in texts]
+        except ValueError:
+            with pytest.raises(ValueError, match=r".*"):
+                parse_rfc3339_all(texts)
+        else:
+            assert parse_rfc3339_all(texts) == expected
+
+    @pytest.mark.parametrize(
+        "texts",
+        [
+            ["2021-01-01T05:00:00Z", "2021-01-01T05:59:59.999Z", "2021-01-01T05:60:00Z"],
+            ["2021-01-01T05:00:00Z", "2021-01-01T05:00X00Z"],
+            ["2021-01-01T05:00:00Z", "2021-01-01T05X00:00Z"],
+            ["2021-01-01T05:00:00Z", "2021-01-01T05:00:60Z"],
+            ["2021-01-01T05:00:00Z", "2021-01-01T05:00:00.Z"],
+            ["2021-01-01T05:00:00Z", "2021-01-01T05:00:00.1234Z"],
+            ["2021-02-28T23:00:00Z", "2021-02-29T23:00:00Z"],
+            ["2021-01-01T24:00:00Z"],
+            ["2021-01-01T05:00:00.5Z", "2021-01-01T05:00:00.123456789Z", "2021-01-01t05:00:00Z"],
+            ["0000-01-01T00:00:00Z"],
+            ["9999-12-31T23:59:59.999Z", "9999-12-31T23:00:00.1234567Z"],
+            ["2021-01-01T05:00:00+01:00", "2021-01-01T05:00:00.25z"],
+        ],
+    )
+    def test_edges(self, texts: list[str]) -> None:
+        for n in range(len(texts)):
+            try:
+                expected = [parse_rfc3339(text) for text in texts[: n + 1]]
+            except ValueError:
+                with pytest.raises(ValueError, match=r".*"):
+                    parse_rfc3339_all(texts[: n + 1])
+            else:
+                assert parse_rfc3339_all(texts[: n + 1]) == expected

@@ -28,6 +28,7 @@ __all__ = [
     "check_answer_size",
     "json_array_response",
     "json_response",
+    "parse_array",
     "parse_model",
     "read_array",
     "read_body",
@@ -186,7 +187,10 @@ T = TypeVar("T")
 
 async def read_array(request: web.Request, adapter: TypeAdapter[T], items: str) -> T:
     """A request body that is a JSON array, validated by `adapter`; errors name the index."""
-    body = await read_body(request)
+    return parse_array(await read_body(request), adapter, items)
+
+
+def parse_array(body: bytes, adapter: TypeAdapter[T], items: str) -> T:
     if not body.strip():
         raise BadRequest("request body is required: a JSON array")
     try:

@@ -140,7 +140,9 @@ CustomFields = dict[Name, FieldValue]
 def _properties(properties: dict[str, Any]) -> dict[str, Any]:
     """Event properties the state file can hold and every aggregation can read: names of at most
     NAME_CHARS, values of at most PROPERTY_VALUE_BYTES as their string form in UTF-8, nested at most
-    PROPERTY_DEPTH levels, and numbers that are JSON numbers (no NaN or Infinity literal)."""
+    PROPERTY_DEPTH levels, and numbers that are JSON numbers (no NaN or Infinity literal).
+
+    Ingest's plain checks (`emulator/wire/event_batch.py`) mirror these rules: change both."""
     for name, value in properties.items():
         if len(name) > NAME_CHARS:
             raise ValueError(

@@ -7,6 +7,7 @@ ISO basic format and timestamps without an offset, none of which Metronome accep
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from datetime import UTC, datetime, timedelta
 
 __all__ = [
@@ -17,6 +18,7 @@ __all__ = [
     "US_PER_SECOND",
     "format_rfc3339",
     "parse_rfc3339",
+    "parse_rfc3339_all",
 ]
 
 US_PER_SECOND = 1_000_000
@@ -65,6 +67,48 @@ def parse_rfc3339(text: str) -> int:
     if not _MIN_US <= micros <= _MAX_US:  # an offset can push year 1 or 9999 out of range
         raise ValueError(text)
     return micros
+
+
+# Tables for parse_rfc3339_all: the minutes and seconds (00-59) that parse_rfc3339 accepts, and
+# the ends of a UTC timestamp with no fraction or one of up to three digits (JavaScript's
+# toISOString sends three), each in microseconds.
+_MINUTES = {f"{n:02d}": n * 60 * US_PER_SECOND for n in range(60)}
+_SECONDS = {f"{n:02d}": n * US_PER_SECOND for n in range(60)}
+_ENDS = {"Z": 0} | {
+    f".{n:0{digits}d}Z": n * 10 ** (6 - digits) for digits in (1, 2, 3) for n in range(10**digits)
+}
+
+
+def parse_rfc3339_all(texts: Iterable[str]) -> list[int]:
+    """`parse_rfc3339` of each text in turn (ValueError at the first it refuses), about twice as
+    fast for the usual form, `YYYY-MM-DDTHH:MM:SS` then `Z`, without a fraction or with one of up
+    to three digits, when texts share an hour: each hour is parsed once per call, minutes, seconds
+    and the end read from tables.
+
+    A text of that form is valid if and only if its hour (its first 13 characters) is, its minutes
+    and seconds are 00 to 59 and its end is valid: so once one text of an hour has been parsed by
+    parse_rfc3339, the others of that hour are read here with the same outcome and value. Every
+    other form is parse_rfc3339's alone."""
+    hours: dict[str, int] = {}  # a valid `YYYY-MM-DDTHH` to its epoch microseconds
+    minutes, seconds, ends = _MINUTES, _SECONDS, _ENDS
+    found: list[int] = []
+    for text in texts:
+        end = ends.get(text[19:])
+        if end is not None and text[13] == ":" and text[16] == ":":  # so at least 20 characters
+            minute = minutes.get(text[14:16])
+            second = seconds.get(text[17:19])
+            if minute is not None and second is not None:
+                prefix = text[:13]
+                hour = hours.get(prefix)
+                if hour is None:
+                    micros = parse_rfc3339(text)  # refuses an invalid hour
+                    hours[prefix] = micros - minute - second - end
+                    found.append(micros)
+                else:
+                    found.append(hour + minute + second + end)
+                continue
+        found.append(parse_rfc3339(text))
+    return found
 
 
 def format_rfc3339(micros: int) -> str:
