@@ -60,6 +60,17 @@ async def read_body(request: web.Request) -> bytes:
     """
     if BODY in request:
         return request[BODY]
+    content = request.content
+    if content.is_eof() and "Content-Encoding" not in request.headers:
+        # The whole body came with the head (the usual small request): nothing to wait for, so
+        # no timer; a body past the route's limit is still refused.
+        if request.content_length is not None and request.content_length > body_limit(request):
+            raise PayloadTooLarge(too_large(request))
+        body = content.read_nowait()
+        if len(body) > body_limit(request):
+            raise PayloadTooLarge(too_large(request))
+        request[BODY] = body
+        return body
     seconds = request.app[SETTINGS].body_timeout
     try:
         async with asyncio.timeout(seconds):
