@@ -209,6 +209,7 @@ class UsagePage:
         while ci < len(scope.customer_ids):
             customer_id = scope.customer_ids[ci]
             senders = store.sender_keys(customer_id)
+            head = b'{"customer_id":' + orjson.dumps(customer_id)
             while mi < len(scope.metric_ids):
                 metric_id = scope.metric_ids[mi]
                 if wi < n_windows and remaining == 0:
@@ -227,7 +228,7 @@ class UsagePage:
                             yield b",".join(batch)
                         return
                     end = min(n_windows, wi + step, wi + remaining)
-                    batch.append(reader.row_bytes(customer_id, labels, wi, end))
+                    batch.append(reader.row_bytes(customer_id, labels, wi, end, head))
                     numbers += (end - wi) * width
                     remaining -= end - wi
                     wi = end
@@ -315,26 +316,22 @@ class _RowReader:
             folded.append(aggregation.fold(cells) if cells else None)
         return folded
 
-    def row_bytes(self, customer_id: str, labels: _Labels, a: int, b: int) -> bytes:
+    def row_bytes(
+        self, customer_id: str, labels: _Labels, a: int, b: int, head: bytes | None = None
+    ) -> bytes:
         """Rows [a, b) as JSON, comma-separated: what `orjson.dumps` makes of `row`'s dicts. Each
         is the pair's template (the object up to its labels), the window's labels and the
-        numbers, joined once."""
-        if not all(isinstance(wanted, str) for wanted in self.group_values):
+        numbers, joined once. `head` is `{"customer_id":` and the id's JSON, made once per
+        customer by a caller that has it."""
+        if self.group_values and not all(isinstance(v, str) for v in self.group_values):
             # Not reached by `/v1/usage`, whose group values are strings (JSON object keys).
             return b",".join(
                 [orjson.dumps(self.row(customer_id, i, labels.text(i))) for i in range(a, b)]
             )
-        metric = self.matcher.metric
-        prefix = (
-            orjson.dumps(
-                {
-                    "customer_id": customer_id,
-                    "billable_metric_id": metric.id,
-                    "billable_metric_name": metric.name,
-                }
-            )[:-1]
-            + b","
-        )
+        if head is None:
+            head = b'{"customer_id":' + orjson.dumps(customer_id)
+        # The bytes orjson makes of the dict's first three keys, without the closing brace.
+        prefix = head + _metric_json(self.matcher.metric.id, self.matcher.metric.name)
         # Numbers and null hold no comma: one dumps of the list gives each number's text.
         values = orjson.dumps(self.values(a, b))[1:-1].split(b",")
         texts = labels.between(a, b)
@@ -406,8 +403,7 @@ class _Labels:
     def between(self, a: int, b: int) -> list[bytes]:
         """Windows [a, b) as the JSON between a row's `"start_timestamp":` and its value."""
         if self._all is None and len(self.windows) <= _LABELS_AT_ONCE:
-            bounds = self.windows.bounds
-            self._all = [_label_bytes(*bounds(i)) for i in range(len(self.windows))]
+            self._all = _all_labels(self.windows)
         if self._all is not None:
             return self._all[a:b]
         made = self._bytes
@@ -418,6 +414,28 @@ class _Labels:
                 found = made[index] = _label_bytes(*self.windows.bounds(index))
             out.append(found)
         return out
+
+
+@lru_cache(maxsize=64)
+def _all_labels(windows: Windows) -> list[bytes]:
+    """Every window's labels (`_label_bytes`) of a query of at most `_LABELS_AT_ONCE` windows,
+    kept across queries as they are: a dashboard asks for the same windows again and again. At
+    most 64 x 1024 labels of about 70 bytes (under 5 MB). Callers only slice the list."""
+    bounds = windows.bounds
+    return [_label_bytes(*bounds(i)) for i in range(len(windows))]
+
+
+@lru_cache(maxsize=1024)
+def _metric_json(metric_id: str, name: str) -> bytes:
+    """`,"billable_metric_id":...,"billable_metric_name":...,` as orjson writes them: a row's
+    template after its customer id (a pure function of the two strings, so a memo)."""
+    return (
+        b',"billable_metric_id":'
+        + orjson.dumps(metric_id)
+        + b',"billable_metric_name":'
+        + orjson.dumps(name)
+        + b","
+    )
 
 
 @lru_cache(maxsize=16384)
