@@ -38,7 +38,8 @@ _CURSOR = (TEXT, TEXT, INDEX)  # the next row's customer id, metric id and windo
 
 async def list_usage(request: web.Request) -> web.StreamResponse:
     tenant = request[TENANT]
-    cursor = request.query.get("next_page") or None  # an empty cursor is no cursor
+    # An empty cursor is no cursor; without a query string there is nothing to parse.
+    cursor = (request.query.get("next_page") or None) if request.query_string else None
     page_size = request.headers.get(PAGE_SIZE_HEADER)
     # Everything the answer depends on; the app's own page size does not change while it runs.
     version = tenant.store.version

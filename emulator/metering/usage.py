@@ -284,11 +284,14 @@ class _RowReader:
         aggregation = self.matcher.aggregation
         folded = self._fold(self.series, a, b)
         empty = aggregation.empty
+        # The common numbers inline (json_number would give them back as they are): ints within
+        # 64 bits, and finite floats with a fraction (`n - n` is nan for inf and nan).
         return [
             empty
             if n is None
             else n
-            if type(n) is int and -_INT64 <= n < _INT64
+            if (type(n) is int and -_INT64 <= n < _INT64)
+            or (type(n) is float and n - n == 0.0 and not n.is_integer())
             else json_number(n)
             for n in folded
         ]
@@ -297,7 +300,11 @@ class _RowReader:
         """One group value's numbers over windows [a, b), each as `group_number` gives it."""
         folded = self._fold([g[wanted] for g in self.groups if wanted in g], a, b)
         return [
-            n if n is None or (type(n) is int and -_INT64 <= n < _INT64) else json_number(n)
+            n
+            if n is None
+            or (type(n) is int and -_INT64 <= n < _INT64)
+            or (type(n) is float and n - n == 0.0 and not n.is_integer())
+            else json_number(n)
             for n in folded
         ]
 

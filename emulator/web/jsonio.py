@@ -64,12 +64,11 @@ async def read_body(request: web.Request) -> bytes:
     if content.is_eof() and "Content-Encoding" not in request.headers:
         # The whole body came with the head (the usual small request): nothing to wait for, so
         # no timer; a body past the route's limit is still refused.
-        if request.content_length is not None and request.content_length > body_limit(request):
+        limit = body_limit(request)
+        length = request.content_length
+        if (length is not None and length > limit) or content.total_bytes > limit:
             raise PayloadTooLarge(too_large(request))
-        body = content.read_nowait()
-        if len(body) > body_limit(request):
-            raise PayloadTooLarge(too_large(request))
-        request[BODY] = body
+        body = request[BODY] = content.read_nowait()
         return body
     seconds = request.app[SETTINGS].body_timeout
     try:
