@@ -202,6 +202,9 @@ class UsagePage:
         windows = scope.windows
         n_windows = len(windows)
         labels = _Labels(windows)
+        hourly = windows.size == US_PER_HOUR
+        grain = hourly if hourly or windows.size == US_PER_DAY else None  # the cells to read
+        first = windows.start // windows.size if windows.size else 0  # the first window's key
         remaining = self.limit
         batch: list[bytes] = []
         numbers = 0
@@ -217,9 +220,17 @@ class UsagePage:
                     if batch:
                         yield b",".join(batch)
                     return
-                reader = _RowReader(store, scope.metrics[metric_id], senders, windows)
-                step = reader.step()
-                width = 1 + len(reader.group_values)
+                metric = scope.metrics[metric_id]
+                rows: _PlainRows | _BoundRows
+                if metric.group_key is None and grain is not None:
+                    # The usual pair (no groups, hour or day windows) without a reader: one cell
+                    # of the grain per window, every series folded at once.
+                    rows = _PlainRows(store, metric, senders, grain, first, head, labels)
+                else:
+                    rows = _RowReader(store, metric, senders, windows).bind(
+                        customer_id, labels, head
+                    )
+                step, width = rows.step, rows.width
                 numbers += _PAIR_COST
                 while wi < n_windows:
                     if remaining == 0:
@@ -228,7 +239,7 @@ class UsagePage:
                             yield b",".join(batch)
                         return
                     end = min(n_windows, wi + step, wi + remaining)
-                    batch.append(reader.row_bytes(customer_id, labels, wi, end, head))
+                    batch.append(rows.json(wi, end))
                     numbers += (end - wi) * width
                     remaining -= end - wi
                     wi = end
@@ -239,6 +250,64 @@ class UsagePage:
             ci, mi = ci + 1, 0
         if batch:
             yield b",".join(batch)
+
+
+class _PlainRows:
+    """The rows of a pair whose metric has no groups, over hour or day windows, as JSON: each
+    window is one cell of the grain (`Rollup.grain`), so the series fold all their windows at
+    once; the bytes are `_RowReader.row_bytes`' (checked by tests/store/test_usage_page.py)."""
+
+    __slots__ = ("aggregation", "cells", "first", "labels", "prefix")
+    step = CHUNK_NUMBERS
+    width = 1
+
+    def __init__(
+        self,
+        store: Store,
+        scope: MetricScope,
+        senders: list[str],
+        hourly: bool,
+        first: int,
+        head: bytes,
+        labels: _Labels,
+    ) -> None:
+        metric = scope.matcher.metric
+        self.aggregation = scope.matcher.aggregation
+        self.cells = [rollup.grain(hourly) for rollup in store.rollups(senders, metric.id)]
+        self.first, self.labels = first, labels
+        self.prefix = head + _metric_json(metric.id, metric.name)
+
+    def json(self, a: int, b: int) -> bytes:
+        """Rows [a, b), comma-separated."""
+        aggregation = self.aggregation
+        folded = aggregation.fold_windows(self.cells, self.first + a, b - a)
+        values = orjson.dumps(_numbers(folded, aggregation.empty))[1:-1].split(b",")
+        return _plain_json(self.prefix, self.labels.between(a, b), values)
+
+
+def _plain_json(prefix: bytes, texts: list[bytes], values: list[bytes]) -> bytes:
+    """Rows without groups: prefix, label, value, then "}," and the next row's prefix; the last
+    "}" alone. Numbers and null hold no comma, so a dumps of the values split gives each text."""
+    between = b"}," + prefix
+    pieces = [prefix]
+    pieces += chain.from_iterable(zip(texts, values, repeat(between), strict=False))
+    pieces[-1] = b"}"
+    return b"".join(pieces)
+
+
+def _numbers(folded: list[Any], empty: Any) -> list[Any]:
+    """Folded values as `value` gives them: `empty` for a window without a cell. The common
+    numbers inline (json_number would give them back as they are): ints within 64 bits, and
+    finite floats with a fraction (`n - n` is nan for inf and nan)."""
+    return [
+        empty
+        if n is None
+        else n
+        if (type(n) is int and -_INT64 <= n < _INT64)
+        or (type(n) is float and n - n == 0.0 and not n.is_integer())
+        else json_number(n)
+        for n in folded
+    ]
 
 
 class _RowReader:
@@ -275,26 +344,17 @@ class _RowReader:
             }
         return row
 
+    def bind(self, customer_id: str, labels: _Labels, head: bytes) -> _BoundRows:
+        """The pair's rows as `UsagePage` reads them (as `_PlainRows` gives them)."""
+        return _BoundRows(self, customer_id, labels, head)
+
     def step(self) -> int:
         """How many windows make a chunk of about `CHUNK_NUMBERS` numbers."""
         return max(1, CHUNK_NUMBERS // (1 + len(self.group_values)))
 
     def values(self, a: int, b: int) -> list[Any]:
         """The metric's values of windows [a, b), each as `value` gives it."""
-        aggregation = self.matcher.aggregation
-        folded = self._fold(self.series, a, b)
-        empty = aggregation.empty
-        # The common numbers inline (json_number would give them back as they are): ints within
-        # 64 bits, and finite floats with a fraction (`n - n` is nan for inf and nan).
-        return [
-            empty
-            if n is None
-            else n
-            if (type(n) is int and -_INT64 <= n < _INT64)
-            or (type(n) is float and n - n == 0.0 and not n.is_integer())
-            else json_number(n)
-            for n in folded
-        ]
+        return _numbers(self._fold(self.series, a, b), self.matcher.aggregation.empty)
 
     def group_numbers(self, wanted: GroupValue, a: int, b: int) -> list[Any]:
         """One group value's numbers over windows [a, b), each as `group_number` gives it."""
@@ -343,12 +403,7 @@ class _RowReader:
         values = orjson.dumps(self.values(a, b))[1:-1].split(b",")
         texts = labels.between(a, b)
         if self.scope.group_key is None:
-            # prefix, label, value, then "}," and the next row's prefix; the last "}" alone.
-            between = b"}," + prefix
-            pieces = [prefix]
-            pieces += chain.from_iterable(zip(texts, values, repeat(between), strict=False))
-            pieces[-1] = b"}"
-            return b"".join(pieces)
+            return _plain_json(prefix, texts, values)
         groups = [
             (orjson.dumps(wanted) + b":", orjson.dumps(self.group_numbers(wanted, a, b))[1:-1])
             for wanted in self.group_values
@@ -384,6 +439,20 @@ class _RowReader:
                 if self.scope.value_limit is not None and len(found) == self.scope.value_limit:
                     break
         return tuple(found)
+
+
+class _BoundRows:
+    """A reader's rows for one customer, with `_PlainRows`' `step`, `width` and `json`."""
+
+    __slots__ = ("customer_id", "head", "labels", "reader", "step", "width")
+
+    def __init__(self, reader: _RowReader, customer_id: str, labels: _Labels, head: bytes):
+        self.reader, self.customer_id, self.labels, self.head = reader, customer_id, labels, head
+        self.step = reader.step()
+        self.width = 1 + len(reader.group_values)
+
+    def json(self, a: int, b: int) -> bytes:
+        return self.reader.row_bytes(self.customer_id, self.labels, a, b, self.head)
 
 
 def _gather(rollups: list[Rollup], h_from: int, h_to: int) -> list[Any]:
