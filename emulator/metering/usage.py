@@ -198,6 +198,12 @@ class UsagePage:
         self.following: Position | None = None
 
     def chunks(self) -> Iterator[bytes]:
+        return (b",".join(batch) for batch in self.batches())
+
+    def batches(self) -> Iterator[list[bytes]]:
+        """The chunks before they are joined: each a list of one or more pairs' rows as JSON
+        (each comma-separated inside), to be joined with commas; a caller that joins the whole
+        page joins it once."""
         store, scope = self.store, self.scope
         windows = scope.windows
         n_windows = len(windows)
@@ -218,7 +224,7 @@ class UsagePage:
                 if wi < n_windows and remaining == 0:
                     self.following = (customer_id, metric_id, wi)
                     if batch:
-                        yield b",".join(batch)
+                        yield batch
                     return
                 metric = scope.metrics[metric_id]
                 rows: _PlainRows | _BoundRows
@@ -236,7 +242,7 @@ class UsagePage:
                     if remaining == 0:
                         self.following = (customer_id, metric_id, wi)
                         if batch:
-                            yield b",".join(batch)
+                            yield batch
                         return
                     end = min(n_windows, wi + step, wi + remaining)
                     batch.append(rows.json(wi, end))
@@ -244,12 +250,12 @@ class UsagePage:
                     remaining -= end - wi
                     wi = end
                     if numbers >= CHUNK_NUMBERS:
-                        yield b",".join(batch)
+                        yield batch
                         batch, numbers = [], 0
                 mi, wi = mi + 1, 0
             ci, mi = ci + 1, 0
         if batch:
-            yield b",".join(batch)
+            yield batch
 
 
 class _PlainRows:
