@@ -42,13 +42,15 @@ async def list_usage(request: web.Request) -> web.StreamResponse:
     # An empty cursor is no cursor; without a query string there is nothing to parse.
     cursor = (request.query.get("next_page") or None) if request.query_string else None
     page_size = request.headers.get(PAGE_SIZE_HEADER)
-    # Everything the answer depends on; the app's own page size does not change while it runs.
     version = tenant.store.version
-    key = (version, await read_body(request), cursor, page_size, tenant.page_size)
     cache = request.app[RESPONSES]
-    cached = cache.get(key)
-    if cached is not None:
-        return await send_json_bytes(request, cached)
+    key = None
+    if cache.max_bytes:  # a cache of no bytes (--response-cache-mb 0) keeps nothing to look up
+        # Everything the answer depends on; the app's own page size does not change while it runs.
+        key = (version, await read_body(request), cursor, page_size, tenant.page_size)
+        cached = cache.get(key)
+        if cached is not None:
+            return await send_json_bytes(request, cached)
 
     query = await read_model(request, UsageQuery)
     scope = UsageScope.resolve(tenant.store, query)
@@ -77,7 +79,7 @@ async def list_usage(request: web.Request) -> web.StreamResponse:
     # A small page is joined; a large one is kept and sent as its pieces (`send_json_bytes`).
     body: Body = b"".join(pieces) if sum(map(len, pieces)) <= _JOIN_BELOW else tuple(pieces)
     del pieces
-    if tenant.store.version == version:  # no write landed between two slices
+    if key is not None and tenant.store.version == version:  # no write landed between slices
         cache.put(key, body)
     return await send_json_bytes(request, body)
 
