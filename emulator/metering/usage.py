@@ -198,10 +198,19 @@ class UsagePage:
         self.following: Position | None = None
 
     def chunks(self) -> Iterator[bytes]:
+        return (b",".join(batch) for batch in self.batches())
+
+    def batches(self) -> Iterator[list[bytes]]:
+        """The chunks before they are joined: each a list of one or more pairs' rows as JSON
+        (each comma-separated inside), to be joined with commas; a caller that joins the whole
+        page joins it once."""
         store, scope = self.store, self.scope
         windows = scope.windows
         n_windows = len(windows)
         labels = _Labels(windows)
+        hourly = windows.size == US_PER_HOUR
+        grain = hourly if hourly or windows.size == US_PER_DAY else None  # the cells to read
+        first = windows.start // windows.size if windows.size else 0  # the first window's key
         remaining = self.limit
         batch: list[bytes] = []
         numbers = 0
@@ -209,35 +218,102 @@ class UsagePage:
         while ci < len(scope.customer_ids):
             customer_id = scope.customer_ids[ci]
             senders = store.sender_keys(customer_id)
+            head = b'{"customer_id":' + orjson.dumps(customer_id)
             while mi < len(scope.metric_ids):
                 metric_id = scope.metric_ids[mi]
                 if wi < n_windows and remaining == 0:
                     self.following = (customer_id, metric_id, wi)
                     if batch:
-                        yield b",".join(batch)
+                        yield batch
                     return
-                reader = _RowReader(store, scope.metrics[metric_id], senders, windows)
-                step = reader.step()
-                width = 1 + len(reader.group_values)
+                metric = scope.metrics[metric_id]
+                rows: _PlainRows | _BoundRows
+                if metric.group_key is None and grain is not None:
+                    # The usual pair (no groups, hour or day windows) without a reader: one cell
+                    # of the grain per window, every series folded at once.
+                    rows = _PlainRows(store, metric, senders, grain, first, head, labels)
+                else:
+                    rows = _RowReader(store, metric, senders, windows).bind(
+                        customer_id, labels, head
+                    )
+                step, width = rows.step, rows.width
                 numbers += _PAIR_COST
                 while wi < n_windows:
                     if remaining == 0:
                         self.following = (customer_id, metric_id, wi)
                         if batch:
-                            yield b",".join(batch)
+                            yield batch
                         return
                     end = min(n_windows, wi + step, wi + remaining)
-                    batch.append(reader.row_bytes(customer_id, labels, wi, end))
+                    batch.append(rows.json(wi, end))
                     numbers += (end - wi) * width
                     remaining -= end - wi
                     wi = end
                     if numbers >= CHUNK_NUMBERS:
-                        yield b",".join(batch)
+                        yield batch
                         batch, numbers = [], 0
                 mi, wi = mi + 1, 0
             ci, mi = ci + 1, 0
         if batch:
-            yield b",".join(batch)
+            yield batch
+
+
+class _PlainRows:
+    """The rows of a pair whose metric has no groups, over hour or day windows, as JSON: each
+    window is one cell of the grain (`Rollup.grain`), so the series fold all their windows at
+    once; the bytes are `_RowReader.row_bytes`' (checked by tests/store/test_usage_page.py)."""
+
+    __slots__ = ("aggregation", "cells", "first", "labels", "prefix")
+    step = CHUNK_NUMBERS
+    width = 1
+
+    def __init__(
+        self,
+        store: Store,
+        scope: MetricScope,
+        senders: list[str],
+        hourly: bool,
+        first: int,
+        head: bytes,
+        labels: _Labels,
+    ) -> None:
+        metric = scope.matcher.metric
+        self.aggregation = scope.matcher.aggregation
+        self.cells = [rollup.grain(hourly) for rollup in store.rollups(senders, metric.id)]
+        self.first, self.labels = first, labels
+        self.prefix = head + _metric_json(metric.id, metric.name)
+
+    def json(self, a: int, b: int) -> bytes:
+        """Rows [a, b), comma-separated."""
+        aggregation = self.aggregation
+        folded = aggregation.fold_windows(self.cells, self.first + a, b - a)
+        values = orjson.dumps(_numbers(folded, aggregation.empty))[1:-1].split(b",")
+        return _plain_json(self.prefix, self.labels.between(a, b), values)
+
+
+def _plain_json(prefix: bytes, texts: list[bytes], values: list[bytes]) -> bytes:
+    """Rows without groups: prefix, label, value, then "}," and the next row's prefix; the last
+    "}" alone. Numbers and null hold no comma, so a dumps of the values split gives each text."""
+    between = b"}," + prefix
+    pieces = [prefix]
+    pieces += chain.from_iterable(zip(texts, values, repeat(between), strict=False))
+    pieces[-1] = b"}"
+    return b"".join(pieces)
+
+
+def _numbers(folded: list[Any], empty: Any) -> list[Any]:
+    """Folded values as `value` gives them: `empty` for a window without a cell. The common
+    numbers inline (json_number would give them back as they are): ints within 64 bits, and
+    finite floats with a fraction (`n - n` is nan for inf and nan)."""
+    return [
+        empty
+        if n is None
+        else n
+        if (type(n) is int and -_INT64 <= n < _INT64)
+        or (type(n) is float and n - n == 0.0 and not n.is_integer())
+        else json_number(n)
+        for n in folded
+    ]
 
 
 class _RowReader:
@@ -274,29 +350,27 @@ class _RowReader:
             }
         return row
 
+    def bind(self, customer_id: str, labels: _Labels, head: bytes) -> _BoundRows:
+        """The pair's rows as `UsagePage` reads them (as `_PlainRows` gives them)."""
+        return _BoundRows(self, customer_id, labels, head)
+
     def step(self) -> int:
         """How many windows make a chunk of about `CHUNK_NUMBERS` numbers."""
         return max(1, CHUNK_NUMBERS // (1 + len(self.group_values)))
 
     def values(self, a: int, b: int) -> list[Any]:
         """The metric's values of windows [a, b), each as `value` gives it."""
-        aggregation = self.matcher.aggregation
-        folded = self._fold(self.series, a, b)
-        empty = aggregation.empty
-        return [
-            empty
-            if n is None
-            else n
-            if type(n) is int and -_INT64 <= n < _INT64
-            else json_number(n)
-            for n in folded
-        ]
+        return _numbers(self._fold(self.series, a, b), self.matcher.aggregation.empty)
 
     def group_numbers(self, wanted: GroupValue, a: int, b: int) -> list[Any]:
         """One group value's numbers over windows [a, b), each as `group_number` gives it."""
         folded = self._fold([g[wanted] for g in self.groups if wanted in g], a, b)
         return [
-            n if n is None or (type(n) is int and -_INT64 <= n < _INT64) else json_number(n)
+            n
+            if n is None
+            or (type(n) is int and -_INT64 <= n < _INT64)
+            or (type(n) is float and n - n == 0.0 and not n.is_integer())
+            else json_number(n)
             for n in folded
         ]
 
@@ -315,36 +389,27 @@ class _RowReader:
             folded.append(aggregation.fold(cells) if cells else None)
         return folded
 
-    def row_bytes(self, customer_id: str, labels: _Labels, a: int, b: int) -> bytes:
+    def row_bytes(
+        self, customer_id: str, labels: _Labels, a: int, b: int, head: bytes | None = None
+    ) -> bytes:
         """Rows [a, b) as JSON, comma-separated: what `orjson.dumps` makes of `row`'s dicts. Each
         is the pair's template (the object up to its labels), the window's labels and the
-        numbers, joined once."""
-        if not all(isinstance(wanted, str) for wanted in self.group_values):
+        numbers, joined once. `head` is `{"customer_id":` and the id's JSON, made once per
+        customer by a caller that has it."""
+        if self.group_values and not all(isinstance(v, str) for v in self.group_values):
             # Not reached by `/v1/usage`, whose group values are strings (JSON object keys).
             return b",".join(
                 [orjson.dumps(self.row(customer_id, i, labels.text(i))) for i in range(a, b)]
             )
-        metric = self.matcher.metric
-        prefix = (
-            orjson.dumps(
-                {
-                    "customer_id": customer_id,
-                    "billable_metric_id": metric.id,
-                    "billable_metric_name": metric.name,
-                }
-            )[:-1]
-            + b","
-        )
+        if head is None:
+            head = b'{"customer_id":' + orjson.dumps(customer_id)
+        # The bytes orjson makes of the dict's first three keys, without the closing brace.
+        prefix = head + _metric_json(self.matcher.metric.id, self.matcher.metric.name)
         # Numbers and null hold no comma: one dumps of the list gives each number's text.
         values = orjson.dumps(self.values(a, b))[1:-1].split(b",")
         texts = labels.between(a, b)
         if self.scope.group_key is None:
-            # prefix, label, value, then "}," and the next row's prefix; the last "}" alone.
-            between = b"}," + prefix
-            pieces = [prefix]
-            pieces += chain.from_iterable(zip(texts, values, repeat(between), strict=False))
-            pieces[-1] = b"}"
-            return b"".join(pieces)
+            return _plain_json(prefix, texts, values)
         groups = [
             (orjson.dumps(wanted) + b":", orjson.dumps(self.group_numbers(wanted, a, b))[1:-1])
             for wanted in self.group_values
@@ -382,6 +447,20 @@ class _RowReader:
         return tuple(found)
 
 
+class _BoundRows:
+    """A reader's rows for one customer, with `_PlainRows`' `step`, `width` and `json`."""
+
+    __slots__ = ("customer_id", "head", "labels", "reader", "step", "width")
+
+    def __init__(self, reader: _RowReader, customer_id: str, labels: _Labels, head: bytes):
+        self.reader, self.customer_id, self.labels, self.head = reader, customer_id, labels, head
+        self.step = reader.step()
+        self.width = 1 + len(reader.group_values)
+
+    def json(self, a: int, b: int) -> bytes:
+        return self.reader.row_bytes(self.customer_id, self.labels, a, b, self.head)
+
+
 def _gather(rollups: list[Rollup], h_from: int, h_to: int) -> list[Any]:
     """The cells covering hours [h_from, h_to) in each rollup."""
     return [cell for rollup in rollups for cell in rollup.cells(h_from, h_to)]
@@ -406,8 +485,7 @@ class _Labels:
     def between(self, a: int, b: int) -> list[bytes]:
         """Windows [a, b) as the JSON between a row's `"start_timestamp":` and its value."""
         if self._all is None and len(self.windows) <= _LABELS_AT_ONCE:
-            bounds = self.windows.bounds
-            self._all = [_label_bytes(*bounds(i)) for i in range(len(self.windows))]
+            self._all = _all_labels(self.windows)
         if self._all is not None:
             return self._all[a:b]
         made = self._bytes
@@ -418,6 +496,28 @@ class _Labels:
                 found = made[index] = _label_bytes(*self.windows.bounds(index))
             out.append(found)
         return out
+
+
+@lru_cache(maxsize=64)
+def _all_labels(windows: Windows) -> list[bytes]:
+    """Every window's labels (`_label_bytes`) of a query of at most `_LABELS_AT_ONCE` windows,
+    kept across queries as they are: a dashboard asks for the same windows again and again. At
+    most 64 x 1024 labels of about 70 bytes (under 5 MB). Callers only slice the list."""
+    bounds = windows.bounds
+    return [_label_bytes(*bounds(i)) for i in range(len(windows))]
+
+
+@lru_cache(maxsize=1024)
+def _metric_json(metric_id: str, name: str) -> bytes:
+    """`,"billable_metric_id":...,"billable_metric_name":...,` as orjson writes them: a row's
+    template after its customer id (a pure function of the two strings, so a memo)."""
+    return (
+        b',"billable_metric_id":'
+        + orjson.dumps(metric_id)
+        + b',"billable_metric_name":'
+        + orjson.dumps(name)
+        + b","
+    )
 
 
 @lru_cache(maxsize=16384)

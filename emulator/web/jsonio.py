@@ -61,6 +61,16 @@ async def read_body(request: web.Request) -> bytes:
     """
     if BODY in request:
         return request[BODY]
+    content = request.content
+    if content.is_eof() and "Content-Encoding" not in request.headers:
+        # The whole body came with the head (the usual small request): nothing to wait for, so
+        # no timer; a body past the route's limit is still refused.
+        limit = body_limit(request)
+        length = request.content_length
+        if (length is not None and length > limit) or content.total_bytes > limit:
+            raise PayloadTooLarge(too_large(request))
+        body = request[BODY] = content.read_nowait()
+        return body
     seconds = request.app[SETTINGS].body_timeout
     try:
         async with asyncio.timeout(seconds):

@@ -1,13 +1,15 @@
-"""The middlewares every request passes, outermost first: errors to `{"message"}`, auth and the
-tenant, the journal, the body, faults, idempotency. Each asks the route table's row
-(`route_of`) what applies to it, never a list of paths of its own."""
+"""The middlewares every request passes, outermost first: errors to `{"message"}`, then the edge:
+the `Host` check, auth and the tenant, the journal, the body, faults, idempotency. Each step asks
+the route table's row (`route_of`) what applies to it, never a list of paths of its own."""
 
 from __future__ import annotations
 
 import asyncio
 import logging
 import zlib
+from functools import lru_cache
 from http import HTTPStatus
+from typing import NoReturn
 
 from aiohttp import web
 from aiohttp.http_exceptions import HttpProcessingError
@@ -15,6 +17,7 @@ from aiohttp.web_protocol import RequestPayloadError
 
 from emulator.tenancy.idempotency import Answer, request_fingerprint
 from emulator.tenancy.journal import JOURNALED_HEADERS
+from emulator.tenancy.tenants import Tenant
 from emulator.web.hosts import host_allowed, host_name
 from emulator.web.jsonio import BODY, json_response, read_body, too_large
 from emulator.web.keys import SETTINGS, TENANT, TENANTS, TOKEN
@@ -24,15 +27,6 @@ from emulator.wire.errors import ApiError, Conflict, Forbidden, Unauthorized
 __all__ = ["MIDDLEWARES"]
 
 log = logging.getLogger("emulator")
-
-
-def _is_api_call(request: web.Request) -> bool:
-    """A request to the emulated API by a tenant: journaled and open to faults. A 404 or 405
-    under /v1/ is one too: a client that calls a path the emulator lacks sees it in the journal."""
-    if TENANT not in request:
-        return False
-    route = route_of(request)
-    return not request.path.startswith("/_emulator/") if route is None else not route.control
 
 
 class ConnectionDropped(Exception):
@@ -92,27 +86,53 @@ def _http_message(request: web.Request, exc: web.HTTPException) -> str:
     return exc.reason
 
 
+@lru_cache(maxsize=1024)
+def _host_ok(header: str | None, allowed: tuple[str, ...]) -> bool:
+    """`host_allowed`, remembered: a client sends the same `Host` on every request, and parsing
+    it as an IP address costs microseconds (a pure function, so a memo, not state)."""
+    return host_allowed(header, allowed)
+
+
 @web.middleware
-async def host_middleware(request: web.Request, handler: Handler) -> web.StreamResponse:
-    """Refuses a `Host` that a web page could have re-resolved to the emulator (DNS rebinding),
-    before any tenant is touched; see `emulator/web/hosts.py` for the rule."""
+async def edge_middleware(request: web.Request, handler: Handler) -> web.StreamResponse:
+    """Everything between the errors and the handler, in this order: the `Host` check, auth and
+    the tenant, the journal, the body, faults, idempotency. One middleware rather than six: the
+    route, the tenant and whether the request is an API call are looked up once per request."""
     header = request.headers.get("Host")
-    if not host_allowed(header, request.app[SETTINGS].allowed_hosts):
-        name = host_name(header or "")
-        raise Forbidden(
-            f"Host {name!r} is not allowed: the emulator answers loopback names, IP literals "
-            "and single-label service names only (a guard against DNS rebinding); to reach it "
-            f"by this name, start it with --allowed-host {name} (or EMULATOR_ALLOWED_HOSTS={name})"
-        )
-    return await handler(request)
-
-
-@web.middleware
-async def auth_middleware(request: web.Request, handler: Handler) -> web.StreamResponse:
-    """`Authorization: Bearer <token>` selects the tenant; tokens may contain spaces."""
+    if not _host_ok(header, request.app[SETTINGS].allowed_hosts):
+        _refuse_host(header)
     route = route_of(request)
     if route is not None and not route.token:
-        return await handler(request)
+        return await _below_journal(request, handler, None)
+    token = _bearer_token(request)
+    request[TOKEN] = token
+    tenants = request.app[TENANTS]
+    # Held until the handler returns: a tenant with a request in flight is never evicted.
+    request[TENANT] = tenant = tenants.acquire(token)
+    try:
+        # A 404 or 405 under /v1/ is an API call too: a client that calls a path the emulator
+        # lacks sees it in the journal.
+        api = not request.path.startswith("/_emulator/") if route is None else not route.control
+        if not api:
+            return await _below_journal(request, handler, None)
+        return await _journaled(request, handler, tenant)
+    finally:
+        tenants.release(token)
+
+
+def _refuse_host(header: str | None) -> NoReturn:
+    """A `Host` that a web page could have re-resolved to the emulator (DNS rebinding) is refused
+    before any tenant is touched; see `emulator/web/hosts.py` for the rule."""
+    name = host_name(header or "")
+    raise Forbidden(
+        f"Host {name!r} is not allowed: the emulator answers loopback names, IP literals "
+        "and single-label service names only (a guard against DNS rebinding); to reach it "
+        f"by this name, start it with --allowed-host {name} (or EMULATOR_ALLOWED_HOSTS={name})"
+    )
+
+
+def _bearer_token(request: web.Request) -> str:
+    """`Authorization: Bearer <token>` selects the tenant; tokens may contain spaces."""
     header = request.headers.get("Authorization")
     if header is None:
         raise Unauthorized("missing Authorization header: send 'Authorization: Bearer <token>'")
@@ -125,18 +145,13 @@ async def auth_middleware(request: web.Request, handler: Handler) -> web.StreamR
     allowed = request.app[SETTINGS].tokens
     if allowed and token not in allowed:
         raise Unauthorized("this bearer token is not accepted by this emulator (see --token)")
-    request[TOKEN] = token
-    tenants = request.app[TENANTS]
-    # Held until the handler returns: a tenant with a request in flight is never evicted.
-    request[TENANT] = tenants.acquire(token)
-    try:
-        return await handler(request)
-    finally:
-        tenants.release(token)
+    return token
 
 
 def _is_utf8(text: str) -> bool:
     """aiohttp decodes header bytes that are not UTF-8 to surrogates, which cannot be encoded."""
+    if text.isascii():
+        return True
     try:
         text.encode()
     except UnicodeEncodeError:
@@ -144,19 +159,72 @@ def _is_utf8(text: str) -> bool:
     return True
 
 
-@web.middleware
-async def body_middleware(request: web.Request, handler: Handler) -> web.StreamResponse:
-    """Reads the body once, bounded and inflated (`read_body`), before anything else needs it."""
-    if request.match_info.http_exception is None:  # a 404 or 405 needs no body
+async def _journaled(request: web.Request, handler: Handler, tenant: Tenant) -> web.StreamResponse:
+    """Records an API request of the tenant with the status it was answered with."""
+    status: int | None = None  # stays None when the connection is dropped
+    try:
+        response = await _below_journal(request, handler, tenant)
+        status = response.status
+        return response
+    except (ApiError, web.HTTPException) as exc:
+        status = exc.status
+        raise
+    except ConnectionDropped:
+        raise
+    except Exception:
+        status = 500
+        raise
+    finally:
+        # No await here: a dropped connection may cancel this task, and the entry must stay.
+        sent = request.headers
+        headers = {h: sent[h] for h in JOURNALED_HEADERS if h in sent}
+        if "Authorization" in headers:
+            headers["Authorization"] = "Bearer <redacted>"
+        tenant.journal.record(
+            request.method,
+            request.path,
+            dict(request.query) if request.query_string else {},
+            request.get(BODY, b""),  # read below; absent when refused unread
+            headers,
+            status,
+            tenant.clock.now(),
+        )
+
+
+async def _below_journal(
+    request: web.Request, handler: Handler, tenant: Tenant | None
+) -> web.StreamResponse:
+    """The body read once (`read_body`; a 404 or 405 needs none), then the first queued fault
+    that matches an API call (`tenant` given: POST /_emulator/faults), then idempotency."""
+    if request.match_info.http_exception is None:
         await read_body(request)
-    return await handler(request)
+    if tenant is None:
+        return await _idempotent(request, handler)
+    fault = tenant.faults.take(request.method, request.path)
+    if fault is None:
+        return await _idempotent(request, handler)
+    if fault.delay_ms:
+        await asyncio.sleep(fault.delay_ms / 1000)
+    if fault.drop_connection:
+        if request.transport is not None:
+            request.transport.close()
+        raise ConnectionDropped
+    if fault.status is None:  # a delay alone: then the real answer
+        return await _idempotent(request, handler)
+    reason = (
+        HTTPStatus(fault.status).phrase if fault.status in HTTPStatus._value2member_map_ else ""
+    )
+    response = json_response(
+        {"message": f"injected fault: {fault.status} {reason}".strip()}, fault.status
+    )
+    response.headers.update(fault.response_headers())
+    return response
 
 
-@web.middleware
-async def idempotency_middleware(request: web.Request, handler: Handler) -> web.StreamResponse:
+async def _idempotent(request: web.Request, handler: Handler) -> web.StreamResponse:
     """Replays the stored answer of an `Idempotency-Key` (see `emulator/tenancy/idempotency.py`)."""
     key = request.headers.get("Idempotency-Key")
-    if request.method != "POST" or not key or not request.path.startswith("/v1/"):
+    if not key or request.method != "POST" or not request.path.startswith("/v1/"):
         return await handler(request)
     fingerprint = request_fingerprint(request.path, request.query_string, await read_body(request))
     keys = request[TENANT].idempotency
@@ -179,72 +247,4 @@ async def idempotency_middleware(request: web.Request, handler: Handler) -> web.
     return response
 
 
-@web.middleware
-async def journal_middleware(request: web.Request, handler: Handler) -> web.StreamResponse:
-    """Records each API request of the tenant with the status it was answered with."""
-    if not _is_api_call(request):
-        return await handler(request)
-    status: int | None = None  # stays None when the connection is dropped
-    try:
-        response = await handler(request)
-        status = response.status
-        return response
-    except (ApiError, web.HTTPException) as exc:
-        status = exc.status
-        raise
-    except ConnectionDropped:
-        raise
-    except Exception:
-        status = 500
-        raise
-    finally:
-        # No await here: a dropped connection may cancel this task, and the entry must stay.
-        headers = {h: request.headers[h] for h in JOURNALED_HEADERS if h in request.headers}
-        if "Authorization" in headers:
-            headers["Authorization"] = "Bearer <redacted>"
-        request[TENANT].journal.record(
-            request.method,
-            request.path,
-            dict(request.query),
-            request.get(BODY, b""),  # read below this middleware; absent when refused unread
-            headers,
-            status,
-            request[TENANT].clock.now(),
-        )
-
-
-@web.middleware
-async def faults_middleware(request: web.Request, handler: Handler) -> web.StreamResponse:
-    """Applies the first queued fault that matches the request (POST /_emulator/faults)."""
-    if not _is_api_call(request):
-        return await handler(request)
-    fault = request[TENANT].faults.take(request.method, request.path)
-    if fault is None:
-        return await handler(request)
-    if fault.delay_ms:
-        await asyncio.sleep(fault.delay_ms / 1000)
-    if fault.drop_connection:
-        if request.transport is not None:
-            request.transport.close()
-        raise ConnectionDropped
-    if fault.status is None:  # a delay alone: then the real answer
-        return await handler(request)
-    reason = (
-        HTTPStatus(fault.status).phrase if fault.status in HTTPStatus._value2member_map_ else ""
-    )
-    response = json_response(
-        {"message": f"injected fault: {fault.status} {reason}".strip()}, fault.status
-    )
-    response.headers.update(fault.response_headers())
-    return response
-
-
-MIDDLEWARES = (
-    errors_middleware,
-    host_middleware,
-    auth_middleware,
-    journal_middleware,
-    body_middleware,
-    faults_middleware,
-    idempotency_middleware,
-)
+MIDDLEWARES = (errors_middleware, edge_middleware)

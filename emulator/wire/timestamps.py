@@ -113,12 +113,9 @@ def parse_rfc3339_all(texts: Iterable[str]) -> list[int]:
 
 def format_rfc3339(micros: int) -> str:
     """UTC with `Z`; whole seconds when the fraction is zero, else the fraction, no trailing 0s."""
-    moment = _EPOCH + timedelta(microseconds=micros)
-    # Not strftime: glibc's %Y drops the leading zeros of years before 1000.
-    text = (
-        f"{moment.year:04d}-{moment.month:02d}-{moment.day:02d}"
-        f"T{moment.hour:02d}:{moment.minute:02d}:{moment.second:02d}"
-    )
-    if moment.microsecond:
-        text += f".{moment.microsecond:06d}".rstrip("0")
+    # A naive datetime's isoformat (in C) pads the year to four digits and leaves out a zero
+    # fraction; strftime would not do (glibc's %Y drops the leading zeros of years before 1000).
+    text = (_NAIVE_EPOCH + timedelta(microseconds=micros)).isoformat()
+    if len(text) > 19:  # a fraction: six digits, of which the trailing zeros go
+        text = text.rstrip("0")
     return text + "Z"
