@@ -57,3 +57,25 @@ class TestSeedCache:
     def test_small_scenarios_are_not_kept(self, tmp_path: Path) -> None:
         initial_state(Settings(seed=5, customers=2, days=1, events=100, seed_cache=tmp_path))
         assert not list(tmp_path.iterdir())
+
+
+class TestPrivateFolder:
+    """An entry is a pickle: one that another user could have written is never read."""
+
+    def test_a_folder_others_can_write_is_neither_read_nor_written(self, tmp_path: Path) -> None:
+        initial_state(Settings(**OPTIONS, seed_cache=tmp_path))  # type: ignore[arg-type]
+        assert seed_cache.load(tmp_path, *OPTIONS.values()) is not None
+        tmp_path.chmod(0o777)
+        assert seed_cache.load(tmp_path, *OPTIONS.values()) is None
+        for entry in tmp_path.glob("seed-*.pickle"):
+            entry.unlink()
+        initial_state(Settings(**OPTIONS, seed_cache=tmp_path))  # type: ignore[arg-type]
+        assert not list(tmp_path.glob("seed-*.pickle"))
+
+    def test_an_entry_others_can_write_is_not_read(self, tmp_path: Path) -> None:
+        initial_state(Settings(**OPTIONS, seed_cache=tmp_path))  # type: ignore[arg-type]
+        (entry,) = tmp_path.glob("seed-*.pickle")
+        entry.chmod(0o666)
+        assert seed_cache.load(tmp_path, *OPTIONS.values()) is None
+        entry.chmod(0o600)
+        assert seed_cache.load(tmp_path, *OPTIONS.values()) is not None

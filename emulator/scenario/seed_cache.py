@@ -9,7 +9,8 @@ milliseconds). The folder holds at most `CACHE_BYTES`; past it, the entries used
 
 Entries are pickles, which run code when loaded, so the cache is off unless `--seed-cache` names a
 folder (`default`: `$XDG_CACHE_HOME/metronome-emulator`, else `~/.cache/metronome-emulator`), and
-that folder must be one only you can write.
+an entry is read (or written) only when it and its folder are this user's and no one else can
+write them (`_private`).
 """
 
 from __future__ import annotations
@@ -56,6 +57,8 @@ def load(
     if events < SMALLEST:
         return None
     path = _entry(folder, seed, customers, days, events)
+    if not (_private(folder) and _private(path)):
+        return None
     try:
         with path.open("rb") as file:
             kept = pickle.load(file)
@@ -78,6 +81,13 @@ def save(
         return
     try:
         folder.mkdir(parents=True, exist_ok=True, mode=0o700)
+        if not _private(folder):
+            print(
+                f"metronome-emulator: seed cache not written: {folder} is not a folder only "
+                "this user can write",
+                file=sys.stderr,
+            )
+            return
         path = _entry(folder, seed, customers, days, events)
         with tempfile.NamedTemporaryFile(dir=folder, prefix=".seed-", delete=False) as file:
             pickle.dump((store, rating), file, protocol=pickle.HIGHEST_PROTOCOL)
@@ -85,6 +95,17 @@ def save(
         _trim(folder)
     except OSError as exc:
         print(f"metronome-emulator: seed cache not written: {exc}", file=sys.stderr)
+
+
+def _private(path: Path) -> bool:
+    """Whether only this user (or root) can have written `path`: owned by this user, and not
+    writable by the group or others. An entry is a pickle, which runs code when loaded, so one in
+    a folder that someone else can write is never read."""
+    try:
+        stat = path.stat()
+    except OSError:
+        return False
+    return stat.st_uid == os.geteuid() and not stat.st_mode & 0o022
 
 
 def _trim(folder: Path) -> None:
