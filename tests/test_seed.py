@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import hashlib
+import random
+import uuid
 from typing import Any
 
 import orjson
@@ -12,7 +14,7 @@ from emulator.metering.matching import NO_MATCH
 from emulator.metering.store import Store
 from emulator.rating import Catalog, Rater, Usage
 from emulator.rating.fixtures import export_fields, load_fields
-from emulator.scenario.seed import Scenario, generate
+from emulator.scenario.seed import Scenario, _uuid_texts, generate
 from emulator.wire.timestamps import parse_rfc3339
 
 # sha256 of the default scenario (seed 42) as exported: customers, metrics and events, then the
@@ -118,6 +120,11 @@ class TestUnchangedOutput:
             assert type(event.transaction_id) is str
             assert type(event.timestamp) is int
             assert type(event.properties) is dict
+
+    def test_uuid_texts(self) -> None:
+        numbers = [0, 2**128 - 1, *(random.Random(3).getrandbits(128) for _ in range(1000))]
+        assert _uuid_texts(numbers) == [str(uuid.UUID(int=n)) for n in numbers]
+        assert _uuid_texts([]) == []
 
     def test_iterating_again_gives_the_same_events(self) -> None:
         events = generate(5, 4, 3, 2_000).events
