@@ -442,7 +442,7 @@ class _Day:
     values), with fewer Python steps: `below(n)` is `Random._randbelow(n)`, which `choice(seq)`
     (`seq[below(len(seq))]`) and `randrange(a, b)` (`a + below(b - a)`) use, `uniform(a, b)` is
     `a + (b - a) * random()`, customers are picked as indices into lists made once, transaction
-    ids are kept as numbers and made text a day at a time, and an event is a tuple made in C.
+    ids are drawn as numbers and made text a day at a time, and an event is a tuple made in C.
     An event costs about two thirds of what it did; the digests in tests/test_seed.py hold the
     output to what it was."""
 
@@ -460,8 +460,8 @@ class _Day:
         self.aliases = [c.ingest_aliases for c in customers]
         self.users = [users[c.id] for c in customers]
         self.unknown = unknown
-        # Transaction ids so far (as numbers), for the occasional duplicate.
-        self.sent: list[int] = []
+        # Transaction ids so far, for the occasional duplicate (today's as numbers, see `events`).
+        self.sent: list[Any] = []
         self.hours = [hour * US_PER_HOUR for hour in range(24)]
         self.types = list(EVENT_TYPES)
         self.type_weights = list(EVENT_TYPES.values())
@@ -498,15 +498,16 @@ class _Day:
             stamps.append(ts)
         sent, users = self.sent, self.users
         order = sorted(range(n), key=stamps.__getitem__)
-        transactions: list[int] = []  # as 128-bit numbers, made text at the end of the day
+        # The day's new transaction ids, as 128-bit numbers, made text at the end of the day.
+        first, fresh = len(sent), []
         all_properties: list[dict[str, Any]] = []
         for i in order:
             if sent and random() < 0.01:
-                transaction = sent[below(len(sent))]
+                sent.append(sent[below(len(sent))])  # today's a number still, an earlier day's text
             else:
                 transaction = getrandbits(128) & _UUID_CLEAR | _UUID_SET
-            sent.append(transaction)
-            transactions.append(transaction)
+                sent.append(transaction)
+                fresh.append(transaction)
             event_type = picked_types[i]
             who = users[picked_customers[i]]
             properties: dict[str, Any]
@@ -551,8 +552,13 @@ class _Day:
             else:  # test_ping
                 properties = {"internal": True}
             all_properties.append(properties)
+        # The day's ids made text in `sent` too: the same str objects as the events', so that
+        # `sent` costs no memory of its own (a million numbers would be about 45 MB).
+        text_of = dict(zip(fresh, _uuid_texts(fresh), strict=True))
+        today = sent[first:]
+        sent[first:] = transaction_ids = list(map(text_of.get, today, today))
         columns = zip(
-            _uuid_texts(transactions),
+            transaction_ids,
             map(senders.__getitem__, order),
             map(picked_types.__getitem__, order),
             map(stamps.__getitem__, order),
