@@ -444,7 +444,7 @@ class _Day:
     `a + (b - a) * random()`, customers are picked as indices into lists made once, transaction
     ids are drawn as numbers and made text a day at a time, and an event is a tuple made in C.
     An event costs about two thirds of what it did; the digests in tests/test_seed.py hold the
-    output to what it was."""
+    output to what it was, and would catch a Python release that changed how `random` draws."""
 
     def __init__(
         self,
