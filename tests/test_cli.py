@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import gc
 import os
 import signal
 import subprocess
@@ -154,6 +155,19 @@ class TestStartUp:
     def test_missing_fixture(self, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
         assert main(["--fixtures", str(tmp_path / "none.json"), "--port", "0"]) == 2
         assert "cannot read fixture file" in capsys.readouterr().err
+
+    def test_collector_back_on_after_a_failed_start(self, tmp_path: Path) -> None:
+        """main() turns the garbage collector off to start; a start that fails turns it back on."""
+        assert gc.isenabled()
+        assert main(["--fixtures", str(tmp_path / "none.json"), "--port", "0"]) == 2
+        assert gc.isenabled()
+
+    def test_help_does_not_import_the_application(self) -> None:
+        code = (
+            "import sys\nfrom emulator.cli import build_parser\n"
+            "assert 'emulator.app' not in sys.modules and 'aiohttp' not in sys.modules\n"
+        )
+        subprocess.run([sys.executable, "-c", code], check=True)
 
     def test_port_in_use(self, capsys: pytest.CaptureFixture[str]) -> None:
         with emulator_process() as url:

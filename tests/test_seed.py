@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import hashlib
+import random
+import uuid
 from typing import Any
 
 import orjson
@@ -12,7 +14,7 @@ from emulator.metering.matching import NO_MATCH
 from emulator.metering.store import Store
 from emulator.rating import Catalog, Rater, Usage
 from emulator.rating.fixtures import export_fields, load_fields
-from emulator.scenario.seed import Scenario, generate
+from emulator.scenario.seed import Scenario, _uuid_texts, generate
 from emulator.wire.timestamps import parse_rfc3339
 
 # sha256 of the default scenario (seed 42) as exported: customers, metrics and events, then the
@@ -71,6 +73,62 @@ class TestDeterminism:
         assert (len(document.customers), len(document.events)) == (3, 500)
         days = {e.timestamp // (86400 * 10**6) for e in document.events}
         assert len(days) == 2
+
+
+# sha256 of `_scenario_digest` for each option set (seed, customers, days, events), computed with
+# the generator as it stood before it was made faster (issue 21). These are fixtures of
+# "unchanged output", not of any property of the data: a faster generator must draw the same
+# numbers in the same order and give every customer, metric, rating field and event (its
+# fields, its properties' keys in order, their values and types) exactly as before. The same
+# digest of (42, 20, 30, 1,000,000), the bench's million, was
+# 24c69fc53a76f3c5b60cecc26f93738f1ad9fd051856bd689a654fa3eac50037 (too slow to check here).
+UNCHANGED_OUTPUT = {
+    (42, 8, 7, 20_000): "e23d8df67e36750be4fb4337ef971c5b7b68888844fbcb3ec87183d6e8111074",
+    (42, 20, 30, 20_000): "3b568f8843aa5570a21d395b2c974bc7409b4ffcbd01e27d95b3ecea864843d9",
+    (7, 20, 30, 60_000): "993eca5bcdc5d5b5c307d261dada15811b59eda5a161dc941f331dedcf428d51",
+    (1, 3, 2, 500): "0a91dfff16037d7fd80248c3529f98c0d9a454a3ec69356cd65d3a587941e2d5",
+    (5, 1, 1, 300): "1471fac945cbb59cb0f3daced2a9494142790672d8020f3a149d0c61523f6660",
+    (9, 4, 0, 100): "10c5b3a8a199d3c96330ad20bcc6bacebee03de80389baebb1fd880f909143a7",
+    (3, 0, 5, 100): "0a1c309703b555fed1c2f3f2a1575104ae9898d19e536e6b4c9cc1b06e15cfe6",
+    (11, 2, 3, 0): "b6b8185ee50da3304d656a505d7e282339911c5426ed627f6e4c8788e3d2a410",
+    (13, 50, 10, 5_000): "f8452eb51ee711a142058607e4f9d11da0ef679c27af1674121e31067ea8e1b6",
+}
+
+
+def _scenario_digest(scenario: Scenario) -> str:
+    digest = hashlib.sha256()
+    digest.update(orjson.dumps([c.model_dump(mode="json") for c in scenario.customers]))
+    digest.update(orjson.dumps([m.model_dump(mode="json") for m in scenario.billable_metrics]))
+    digest.update(orjson.dumps(scenario.rating_fields()))
+    count = 0
+    for event in scenario.events:
+        digest.update(orjson.dumps(list(event)))
+        count += 1
+    assert count == len(scenario.events)
+    return digest.hexdigest()
+
+
+class TestUnchangedOutput:
+    """Every option set generates exactly what the generator generated before it was sped up."""
+
+    @pytest.mark.parametrize("options", list(UNCHANGED_OUTPUT))
+    def test_digest(self, options: tuple[int, int, int, int]) -> None:
+        assert _scenario_digest(generate(*options)) == UNCHANGED_OUTPUT[options]
+
+    def test_events_are_plain_types(self) -> None:
+        for event in generate(1, 3, 2, 500).events:
+            assert type(event.transaction_id) is str
+            assert type(event.timestamp) is int
+            assert type(event.properties) is dict
+
+    def test_uuid_texts(self) -> None:
+        numbers = [0, 2**128 - 1, *(random.Random(3).getrandbits(128) for _ in range(1000))]
+        assert _uuid_texts(numbers) == [str(uuid.UUID(int=n)) for n in numbers]
+        assert _uuid_texts([]) == []
+
+    def test_iterating_again_gives_the_same_events(self) -> None:
+        events = generate(5, 4, 3, 2_000).events
+        assert list(events) == list(events)
 
 
 class TestCoverage:

@@ -6,6 +6,7 @@ import hashlib
 import sys
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
+from itertools import islice
 from pathlib import Path
 from typing import Any
 
@@ -153,11 +154,15 @@ class _Loading:
 
 
 def _progress(events: Iterable[EventLike], total: int) -> Iterator[EventLike]:
-    for count, event in enumerate(events, 1):
-        yield event
-        if count % PROGRESS_EVERY == 0 or count == total:
-            print(
-                f"metronome-emulator: loaded {count:,} of {total:,} events",
-                file=sys.stderr,
-                flush=True,
-            )
+    """`events`, a line on standard error after each `PROGRESS_EVERY` of them and the last; a
+    chunk at a time (`yield from islice`), not a Python step per event."""
+    iterator, count = iter(events), 0
+    while count < total:
+        chunk = min(PROGRESS_EVERY, total - count)
+        yield from islice(iterator, chunk)
+        count += chunk
+        print(
+            f"metronome-emulator: loaded {count:,} of {total:,} events",
+            file=sys.stderr,
+            flush=True,
+        )
