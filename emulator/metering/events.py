@@ -80,7 +80,9 @@ class EventLog:
         self.base = base
         self.offset = len(base) if base is not None else 0
         self.ts = array("q")
-        self.processed = array("q")
+        # Processing times; None while each event's is its own timestamp (a document's, the
+        # seed's): a million of them would be 8 MB of copies.
+        self.processed: array[int] | None = None
         self.transaction_ids: list[str] = []
         self.customer_ids: list[str] = []
         self.event_types: list[str] = []
@@ -111,7 +113,7 @@ class EventLog:
             self.ts[i],
             dict(zip(self._shapes[self._shape[i]], marshal.loads(self._values[i]), strict=True)),
             bool(self._duplicate[i]),
-            self.processed[i],
+            self.ts[i] if self.processed is None else self.processed[i],
         )
 
     def __iter__(self) -> Iterator[Event]:
@@ -125,15 +127,20 @@ class EventLog:
         if seq < self.offset:
             assert self.base is not None
             return self.base.processed_at(seq)
-        return self.processed[seq - self.offset]
+        i = seq - self.offset
+        return self.ts[i] if self.processed is None else self.processed[i]
 
     def extend(
         self, records: Sequence[EventLike], duplicates: bytes | bytearray, processed_at: list[int]
     ) -> None:
-        """Store a batch of events at once: `append` for each, a column at a time."""
+        """Store a batch of events, a column at a time."""
         strings = self._strings
-        self.ts.extend([record.timestamp for record in records])
-        self.processed.extend(processed_at)
+        stamps = [record.timestamp for record in records]
+        if self.processed is None and processed_at != stamps:
+            self.processed = array("q", self.ts)  # each event before was processed at its time
+        self.ts.extend(stamps)
+        if self.processed is not None:
+            self.processed.extend(processed_at)
         self.transaction_ids.extend([record.transaction_id for record in records])
         self.customer_ids.extend(
             [strings.setdefault(r.customer_id, r.customer_id) for r in records]
@@ -154,23 +161,3 @@ class EventLog:
         self._shape.extend(indices)
         self._values.extend(values)
         self._duplicate += duplicates
-
-    def append(self, record: EventLike, duplicate: bool, processed_at: int) -> int:
-        """Store one event and return its sequence number."""
-        strings = self._strings
-        seq = len(self)
-        self.ts.append(record.timestamp)
-        self.processed.append(processed_at)
-        self.transaction_ids.append(record.transaction_id)
-        self.customer_ids.append(strings.setdefault(record.customer_id, record.customer_id))
-        self.event_types.append(strings.setdefault(record.event_type, record.event_type))
-        properties = record.properties
-        shape = tuple(properties)
-        index = self._shape_index.get(shape)
-        if index is None:
-            index = self._shape_index[shape] = len(self._shapes)
-            self._shapes.append(shape)
-        self._shape.append(index)
-        self._values.append(marshal.dumps(tuple(properties.values())))
-        self._duplicate.append(duplicate)
-        return seq
