@@ -19,13 +19,8 @@ import uvloop
 from aiohttp import web
 
 
-def main() -> None:
-    port, body = int(sys.argv[1]), Path(sys.argv[2]).read_bytes()
-    pairs = sys.argv[3:]
-    answers = {
-        Path(query).read_bytes(): Path(answer).read_bytes()
-        for query, answer in zip(pairs[::2], pairs[1::2], strict=True)
-    }
+def bare_app(body: bytes, answers: dict[bytes, bytes]) -> web.Application:
+    """`body` for every query, or the answer kept for the query's bytes; ingest parsed only."""
 
     async def usage(request: web.Request) -> web.Response:
         sent = await request.read()  # the emulator reads the body too
@@ -38,8 +33,18 @@ def main() -> None:
     app = web.Application()
     app.router.add_post("/v1/usage", usage)
     app.router.add_post("/v1/ingest", ingest)
+    return app
+
+
+def main() -> None:
+    port, body = int(sys.argv[1]), Path(sys.argv[2]).read_bytes()
+    pairs = sys.argv[3:]
+    answers = {
+        Path(query).read_bytes(): Path(answer).read_bytes()
+        for query, answer in zip(pairs[::2], pairs[1::2], strict=True)
+    }
     web.run_app(
-        app,
+        bare_app(body, answers),
         host="127.0.0.1",
         port=port,
         access_log=None,

@@ -25,14 +25,13 @@ import argparse
 import json
 import os
 import statistics
-import subprocess
 import sys
 import tempfile
 import threading
 import time
 import urllib.request
-from collections.abc import Callable, Iterator
-from contextlib import ExitStack, contextmanager
+from collections.abc import Callable
+from contextlib import ExitStack
 from pathlib import Path
 from typing import Any
 
@@ -40,7 +39,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import results as results_files
 from run import INGEST_CLOCK, QUERY, SCENARIO, _mock_commands
-from servers import BENCH, TOKEN, emulator, free_port, request, rss_mb, server
+from servers import BENCH, TOKEN, baseline_tree, emulator, free_port, request, rss_mb, server
 from soak_heavy import HEAVY_RANGE, HEAVY_VALUES
 from wrk import require_wrk, wrk
 
@@ -227,21 +226,6 @@ def _startup(runs: int) -> dict[str, Any]:
 # --- a million events ---------------------------------------------------------------------------
 
 
-@contextmanager
-def _baseline_tree(commit: str) -> Iterator[Path]:
-    """The emulator package of `commit`, exported (git archive) under bench/.cache."""
-    tree = CACHE / f"baseline-{commit}"
-    if not (tree / "emulator").exists():
-        tree.mkdir(parents=True, exist_ok=True)
-        archive = subprocess.run(
-            ["git", "-C", str(BENCH.parent), "archive", commit, "emulator"],
-            capture_output=True,
-            check=True,
-        )
-        subprocess.run(["tar", "-x", "-C", str(tree)], input=archive.stdout, check=True)
-    yield tree
-
-
 def _million_process(
     baseline: Path | None, events: int, seed_cache: Path | None = None
 ) -> EmulatorProcess:
@@ -276,9 +260,7 @@ def _million(args: argparse.Namespace) -> dict[str, Any]:
     built, cached = "this code, seed built", "this code, seed from its cache"
     written = "this code, seed built and its cache entry written"
     with ExitStack() as stack:
-        baseline = (
-            None if args.baseline == "none" else stack.enter_context(_baseline_tree(args.baseline))
-        )
+        baseline = None if args.baseline == "none" else baseline_tree(args.baseline)
         kinds = ["this code"] + ([] if baseline is None else [f"baseline {args.baseline}"])
         for r in range(args.million_runs):
             for kind in kinds if r % 2 == 0 else kinds[::-1]:
@@ -507,10 +489,8 @@ def targets(record: dict[str, Any]) -> list[dict[str, Any]]:
 
 
 def markdown(record: dict[str, Any]) -> str:
-    load = record["load_average"]
     lines = [
-        f"{results_files.measured(record)}. Load average (1 min) {load['start'][0]:.2f} at the "
-        f"start, {load['end'][0]:.2f} at the end.",
+        results_files.measured_under_load(record),
         "",
         "| what | target | measured | met |",
         "|---|---|---|---|",

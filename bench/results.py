@@ -74,6 +74,15 @@ def stamp(argv: list[str] | None = None) -> dict[str, Any]:
     }
 
 
+def measured_under_load(record: dict[str, Any]) -> str:
+    """`measured`, then the load average (1 min) at the start and the end, from the record's
+    `load_average` (`os.getloadavg()` at each), as a sentence."""
+    start, end = record["load_average"]["start"][0], record["load_average"]["end"][0]
+    return (
+        f"{measured(record)}. Load average (1 min) {start:.2f} at the start, {end:.2f} at the end."
+    )
+
+
 def measured(record: dict[str, Any]) -> str:
     """The opening of a results table: "Measured DATE on CPU (N cores, M GiB), Python V, with
     `COMMAND`" (no full stop: each benchmark adds what else it reports)."""

@@ -91,3 +91,18 @@ def rss_mb(pid: int) -> float:
         if line.startswith("VmRSS:"):
             return int(line.split()[1]) / 1024
     raise RuntimeError(f"no VmRSS for pid {pid}")
+
+
+def baseline_tree(commit: str) -> Path:
+    """The emulator package of `commit`, exported (git archive) once under bench/.cache: a
+    benchmark's reference code, importable by putting the returned folder on `sys.path`."""
+    tree = BENCH / ".cache" / f"baseline-{commit}"
+    if not (tree / "emulator").exists():
+        tree.mkdir(parents=True, exist_ok=True)
+        archive = subprocess.run(
+            ["git", "-C", str(BENCH.parent), "archive", commit, "emulator"],
+            capture_output=True,
+            check=True,
+        )
+        subprocess.run(["tar", "-x", "-C", str(tree)], input=archive.stdout, check=True)
+    return tree

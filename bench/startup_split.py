@@ -10,7 +10,8 @@ the whole start, `EmulatorProcess` (`--seed-cache off`) to its first answer of
 `/_emulator/health`. The child runs with the garbage collector off where that tree's `main()`
 turns it off. Medians of wall seconds; the load average says how far to trust them.
 
-Writes bench/results/startup_split.json and .md (other options: bench/.cache/results/).
+Writes bench/results/startup_split.json and .md (other options: bench/.cache/results/); with
+`--update-docs`, the `bench:startup_split` section of docs/speed.md too.
 """
 
 from __future__ import annotations
@@ -28,7 +29,7 @@ from typing import Any
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import results as results_files
-from servers import BENCH, TOKEN
+from servers import BENCH, TOKEN, baseline_tree
 
 from emulator.testing import EmulatorProcess
 
@@ -63,10 +64,11 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=DEFAULTS["runs"], help="at 20,000 events")
     parser.add_argument("--million-runs", type=int, default=DEFAULTS["million_runs"])
     parser.add_argument("--baseline", default=DEFAULTS["baseline"], help="a commit")
+    parser.add_argument("--update-docs", action="store_true")
     args = parser.parse_args()
     record: dict[str, Any] = {**results_files.stamp(), "load_average": {"start": os.getloadavg()}}
     record["options"] = {k: getattr(args, k) for k in DEFAULTS}
-    trees = {"this code": BENCH.parent, f"baseline {args.baseline}": _baseline(args.baseline)}
+    trees = {"this code": BENCH.parent, f"baseline {args.baseline}": baseline_tree(args.baseline)}
     record["scenarios"] = {}
     for scenario, runs in zip(SCENARIOS, (args.runs, args.million_runs), strict=True):
         if runs > 0:
@@ -77,20 +79,8 @@ def main() -> None:
     default = all(getattr(args, k) == v for k, v in DEFAULTS.items())
     folder = results_files.RESULTS if default else results_files.TRIALS
     results_files.write(NAME, record, table, folder)
-
-
-def _baseline(commit: str) -> Path:
-    """The emulator package of `commit`, exported (git archive) under bench/.cache."""
-    tree = BENCH / ".cache" / f"baseline-{commit}"
-    if not (tree / "emulator").exists():
-        tree.mkdir(parents=True, exist_ok=True)
-        archive = subprocess.run(
-            ["git", "-C", str(BENCH.parent), "archive", commit, "emulator"],
-            capture_output=True,
-            check=True,
-        )
-        subprocess.run(["tar", "-x", "-C", str(tree)], input=archive.stdout, check=True)
-    return tree
+    if args.update_docs:
+        results_files.update_docs(NAME, table)
 
 
 def _split(options: tuple[int, int, int], runs: int, trees: dict[str, Path]) -> dict[str, Any]:
@@ -139,10 +129,8 @@ def _split(options: tuple[int, int, int], runs: int, trees: dict[str, Path]) -> 
 
 
 def markdown(record: dict[str, Any]) -> str:
-    load = record["load_average"]
     lines = [
-        f"{results_files.measured(record)}. Load average (1 min) {load['start'][0]:.2f} at the "
-        f"start, {load['end'][0]:.2f} at the end.",
+        results_files.measured_under_load(record),
         "",
     ]
     for scenario, trees in record["scenarios"].items():
