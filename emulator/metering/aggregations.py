@@ -42,6 +42,15 @@ class Aggregation:
             day = hour // 24
             days[day] = days.get(day, 0) + count
 
+    def late_cell(self, items: Sequence[Item]) -> Any:
+        """What a batch's late events of one hour (`Rollup`) add, kept for `merge`: whatever
+        adding them one by one gives, and a count is just a number."""
+        return len(items)
+
+    def merge(self, cells: Series, key: int, late: Any) -> None:
+        """Add a `late_cell` to `cells[key]` exactly as `add` of its events one by one would."""
+        cells[key] = cells.get(key, 0) + late
+
     def fold(self, cells: Iterable[Any]) -> Any:
         """The value of a window from its cells (at least one)."""
         return sum(cells)
@@ -78,6 +87,14 @@ class Sum(Aggregation):
             else:
                 days[day] = add_saturating(cell, value)
 
+    def late_cell(self, items: Sequence[Item]) -> Any:
+        # The values themselves: a float sum's rounding depends on the order of its additions.
+        return tuple(item[2] for item in items)
+
+    def merge(self, cells: Series, key: int, late: Any) -> None:
+        for value in late:
+            cells[key] = add_saturating(cells.get(key, 0), value)
+
     def fold(self, cells: Iterable[Any]) -> Any:
         return reduce(add_saturating, cells)
 
@@ -108,6 +125,15 @@ class Max(Aggregation):
             current = days.get(day)
             if current is None or value > current:
                 days[day] = value
+
+    def late_cell(self, items: Sequence[Item]) -> Any:
+        cells: Series = {}
+        for _, ts, value, seq in items:
+            self.add(cells, 0, value, ts, seq)
+        return cells[0]
+
+    def merge(self, cells: Series, key: int, late: Any) -> None:
+        self.add(cells, key, late, 0, 0)  # the first of equal maxima stays, as with each event
 
     def fold(self, cells: Iterable[Any]) -> Any:
         return max(cells)
@@ -144,6 +170,16 @@ class Unique(Aggregation):
             else:
                 cell.add(value)
 
+    def late_cell(self, items: Sequence[Item]) -> Any:
+        return frozenset(item[2] for item in items)
+
+    def merge(self, cells: Series, key: int, late: Any) -> None:
+        cell = cells.get(key)
+        if cell is None:
+            cells[key] = set(late)
+        else:
+            cell |= late
+
     def fold(self, cells: Iterable[Any]) -> Any:
         seen: set[str] = set()
         for cell in cells:
@@ -166,6 +202,13 @@ class Latest(Aggregation):
         for hour, ts, value, seq in items:
             self.add(hours, hour, value, ts, seq)
             self.add(days, hour // 24, value, ts, seq)
+
+    def late_cell(self, items: Sequence[Item]) -> Any:
+        return max((ts, seq, value) for _, ts, value, seq in items)  # sequences never tie
+
+    def merge(self, cells: Series, key: int, late: Any) -> None:
+        ts, seq, value = late
+        self.add(cells, key, value, ts, seq)
 
     def fold(self, cells: Iterable[Any]) -> Any:
         return max(cells)[2]  # (timestamp, sequence) order: ties go to the one ingested last

@@ -8,15 +8,19 @@ Reading as of a processing time (`cells_as_of`, for invoices frozen at a moment:
 event ingested through the API after its own hour has ended is *late*: a frozen invoice may have to
 leave it out. The series keeps, besides its cells (which absorb every event, late ones too):
 
-    late       hour -> [(processed_at, value, ts, seq)] of its late events
+    late       hour -> [(processed_at, late cell)]: per batch of late events of the hour, what
+               they add (`Aggregation.late_cell`: a count, a maximum, a set, the latest; a
+               sum keeps the values, whose order its rounding depends on)
     punctual   hour -> the cell of that hour's other events (only hours that have a late event)
     late_days  day  -> the latest processing time of a late event in it
 
 An event that is not late was processed by its hour's end, so every freeze (never before the end
 of the period that holds the hour) counts it. A read as of `t` takes a day cell whole when the day
 has no late event processed after `t`, an hour cell whole likewise, and otherwise rebuilds just that
-hour from its punctual cell and its late events processed by `t`. With no late events, or none
-after `t`, it reads exactly the cells `cells` reads. Document (seed, fixture) events are never late.
+hour from its punctual cell and the late cells processed by `t`, merged in order
+(`Aggregation.merge`: exactly what adding their events one by one would give). With no late
+events, or none after `t`, it reads exactly the cells `cells` reads. Document (seed, fixture)
+events are never late.
 """
 
 from __future__ import annotations
@@ -30,7 +34,7 @@ from emulator.wire.timestamps import US_PER_HOUR
 __all__ = ["Cells", "Rollup"]
 
 Cells = dict[int, Any]  # hour or day number (since the epoch) -> aggregation cell
-Late = tuple[int, Any, int, int]  # (processed_at, value, ts, seq)
+Late = tuple[int, Any]  # (processed_at, the late cell of a batch's late events of an hour)
 
 
 class Rollup:
@@ -60,7 +64,7 @@ class Rollup:
             entries = late.get(hour) if late is not None else None
             if entries is None:
                 entries = self._late_hour(hour)
-            entries.append((processed, value, ts, seq))
+            entries.append((processed, aggregation.late_cell([(hour, ts, value, seq)])))
             assert self.late_days is not None
             day = hour // 24
             self.late_days[day] = max(self.late_days.get(day, processed), processed)
@@ -79,22 +83,30 @@ class Rollup:
         if processed is not None or self.late is not None:
             # Late: an hour that had ended before `processed`, one before this.
             on_time_from = 0 if processed is None else (processed - 1) // US_PER_HOUR
-            late, days = self.late, dict[int, None]()  # the days of its late events, in order
-            for hour, ts, value, seq in items:
+            late = self.late
+            late_items: dict[int, list[Item]] = {}  # per late hour, in order
+            for item in items:
+                hour = item[0]
                 if processed is not None and hour < on_time_from:
-                    if late is None or (entries := late.get(hour)) is None:
-                        entries = self._late_hour(hour)
-                        late = self.late
-                    entries.append((processed, value, ts, seq))
-                    days[hour // 24] = None
+                    found = late_items.get(hour)
+                    if found is None:
+                        found = late_items[hour] = []
+                    found.append(item)
                 elif late is not None and hour in late:  # the punctual cell takes it too
                     assert self.punctual is not None
+                    _, ts, value, seq = item
                     aggregation.add(self.punctual, hour, value, ts, seq)
-            if days:
+            if late_items:
                 assert processed is not None
+                for hour, found in late_items.items():
+                    entries = late.get(hour) if late is not None else None
+                    if entries is None:
+                        entries = self._late_hour(hour)
+                        late = self.late
+                    entries.append((processed, aggregation.late_cell(found)))
                 assert self.late_days is not None
                 late_days = self.late_days
-                for day in days:
+                for day in dict.fromkeys(hour // 24 for hour in late_items):
                     late_days[day] = max(late_days.get(day, processed), processed)
         aggregation.add_all(self.hours, self.days, items)
 
@@ -166,9 +178,9 @@ class Rollup:
         rebuilt: Cells = {}
         if hour in self.punctual:
             rebuilt[hour] = _copy(self.punctual[hour])
-        for processed, value, ts, seq in entries:
+        for processed, cell in entries:
             if processed <= as_of:
-                aggregation.add(rebuilt, hour, value, ts, seq)
+                aggregation.merge(rebuilt, hour, cell)
         return rebuilt.get(hour)
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from hypothesis import given
 from hypothesis import strategies as st
 
-from emulator.metering.aggregations import AGGREGATIONS
+from emulator.metering.aggregations import AGGREGATIONS, Aggregation
 from emulator.metering.rollups import Rollup
 
 COUNT = AGGREGATIONS["COUNT"]
@@ -79,27 +79,65 @@ BATCHES = st.lists(
 
 
 def _state(rollup: Rollup) -> tuple[object, ...]:
-    """Every field, as it is: a float's rounding and which of equal maxima (1 or 1.0) was kept
+    """The cells, as they are: a float's rounding and which of equal maxima (1 or 1.0) was kept
     both show in `repr`."""
-    return tuple(repr(getattr(rollup, name)) for name in Rollup.__slots__)
+    fields = (getattr(rollup, name) for name in ("hours", "days", "punctual", "late_days"))
+    return tuple(None if cells is None else _shown(cells) for cells in fields)
 
 
-@given(batches=BATCHES, kind=st.sampled_from(sorted(AGGREGATIONS)))
+def _reference(
+    aggregation: Aggregation, events: list[tuple[int, object, int, int, int | None]], as_of: int
+) -> dict[int, object]:
+    """Each hour's cell as of `as_of`, from the events themselves, each added on its own: all of
+    the hour's events in ingest order when none of its late ones was processed after `as_of`;
+    else its punctual events (processed by the hour's end, or never: a document's) in order, then
+    its late ones processed by `as_of`, in order."""
+    cells: dict[int, object] = {}
+    for hour in sorted({e[0] for e in events}):
+        own = [e for e in events if e[0] == hour]
+        late = [e for e in own if e[4] is not None and e[4] > (hour + 1) * H]
+        if any(e[4] is not None and e[4] > as_of for e in late):
+            own = [e for e in own if e not in late] + [e for e in late if e[4] <= as_of]
+        for _, value, ts, seq, _ in own:
+            aggregation.add(cells, hour, value, ts, seq)
+    return cells
+
+
+@given(batches=BATCHES, kind=st.sampled_from(sorted(AGGREGATIONS)), data=st.data())
 def test_a_batch_folds_as_its_events_one_by_one(
-    batches: list[tuple[list[tuple[int, object]], int | None]], kind: str
+    batches: list[tuple[list[tuple[int, object]], int | None]], kind: str, data: st.DataObject
 ) -> None:
-    """`add_batch` (ingest's fold of a series' events) leaves a rollup exactly as `add` of each
-    event in order does: cells, late events, punctual cells and late days."""
+    """`add_batch` (ingest's fold of a series' events) leaves a rollup as `add` of each event in
+    order does, and a read as of any moment of either gives each hour exactly the cell of the
+    events processed by then, added one by one."""
     aggregation = AGGREGATIONS[kind]
     one_by_one, batched = Rollup(), Rollup()
-    seq = 0
-    for events, processed_hour in batches:
+    events: list[tuple[int, object, int, int, int | None]] = []
+    for batch, processed_hour in batches:
         processed = None if processed_hour is None else processed_hour * H + 1
         items = []
-        for hour, value in events:
+        for hour, value in batch:
+            seq = len(events)
             folded = str(value) if kind == "UNIQUE" else value
-            one_by_one.add(aggregation, hour, folded, hour * H + seq % H, seq, processed)
-            items.append((hour, hour * H + seq % H, folded, seq))
-            seq += 1
+            ts = hour * H + seq % H
+            one_by_one.add(aggregation, hour, folded, ts, seq, processed)
+            items.append((hour, ts, folded, seq))
+            events.append((hour, folded, ts, seq, processed))
         batched.add_batch(aggregation, items, processed)
     assert _state(batched) == _state(one_by_one)
+    hours = sorted({e[0] for e in events})
+    moments = sorted({e[4] for e in events if e[4] is not None})
+    for as_of in [*moments, *data.draw(st.lists(st.integers(-48 * H, 300 * H), max_size=3))]:
+        expected = _reference(aggregation, events, as_of)
+        for rollup in (one_by_one, batched):
+            read = {
+                hour: cells[0]
+                for hour in hours
+                if (cells := rollup.cells_as_of(aggregation, hour, hour + 1, as_of))
+            }
+            assert _shown(read) == _shown(expected), as_of
+
+
+def _shown(cells: dict[int, object]) -> str:
+    """Cells by repr in key order, a UNIQUE set's strings sorted (a set's order is its hashes')."""
+    return repr({k: sorted(v) if isinstance(v, set) else v for k, v in sorted(cells.items())})
