@@ -48,6 +48,8 @@ EXAMPLES = (
     ("docs/speed.md", "sh", "## Queries, ingest and start-up"),
     ("docs/speed.md", "sh", "## Tenants"),
     ("docs/speed.md", "sh", "## Issue 21: each ratio against its reference, in one run"),
+    ("docs/speed.md", "sh", "their profile says where the time goes"),
+    ("docs/speed.md", "sh", "the seed built (`--seed-cache off`)"),
     ("docs/speed.md", "sh", "## Soak"),
     ("docs/speed.md", "sh", "## Abuse"),
     ("docs/speed.md", "sh", "## Spend"),

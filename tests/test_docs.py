@@ -215,6 +215,8 @@ class TestSpeedPage:
         assert {name for name, _ in sections} == {
             "run",
             "ratios",
+            "inprocess",
+            "startup_split",
             "tenants",
             "soak",
             "soak_hostile",
@@ -244,6 +246,8 @@ class TestSpeedPage:
         [
             "## Queries, ingest and start-up",
             "## Issue 21: each ratio against its reference, in one run",
+            "their profile says where the time goes",
+            "the seed built (`--seed-cache off`)",
             "## Tenants",
             "## Soak",
             "## Abuse",

@@ -1,8 +1,8 @@
 """Built seeds kept on disk: the same options and the same code build the same store, so a later
 start loads it rather than generating and ingesting it again.
 
-The default's 20,000 events take about 0.4 s to build and 15 ms to load; a million take about 25 s
-and a second or two. An entry's name is a digest of the seed options, the Python version and the
+Loading an entry takes milliseconds for the default's 20,000 events and about a second for a
+million, which take ten seconds or more to build (bench/results/ratios.md, startup_split.md). An entry's name is a digest of the seed options, the Python version and the
 source of the `emulator` package, so a changed emulator never loads a store an older one built.
 Only scenarios of at least `SMALLEST` events are kept (a test's small scenarios build in
 milliseconds). The folder holds at most `CACHE_BYTES`; past it, the entries used longest ago go.
