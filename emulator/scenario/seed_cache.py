@@ -2,8 +2,9 @@
 start loads it rather than generating and ingesting it again.
 
 Loading an entry takes milliseconds for the default's 20,000 events and about a second for a
-million, which take ten seconds or more to build (bench/results/ratios.md, startup_split.md). An entry's name is a digest of the seed options, the Python version and the
-source of the `emulator` package, so a changed emulator never loads a store an older one built.
+million, which take ten seconds or more to build (bench/results/ratios.md, startup_split.md).
+An entry's name is a digest of the seed options, the Python version and the source of the
+`emulator` package, so a changed emulator never loads a store an older one built.
 Only scenarios of at least `SMALLEST` events are kept (a test's small scenarios build in
 milliseconds). The folder holds at most `CACHE_BYTES`; past it, the entries used longest ago go.
 
