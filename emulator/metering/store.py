@@ -430,7 +430,7 @@ class Store:
 
     def _ingest_batch(self, records: list[EventLike], now: int | None) -> None:
         """`ingest` for a batch: the duplicates found in order (a batch's own events count), the
-        batch appended to the log's columns at once, then rolled up event by event."""
+        batch appended to the log's columns at once, then folded per series (`_fold`)."""
         log, first_of, others = self.events, self._first, self._others
         own_first = first_of.get
         base_first = (self.base._first if self.base is not None else {}).get
@@ -462,21 +462,20 @@ class Store:
                 first_of[transaction_id] = start + i
                 counted.append(i)
         log.extend(records, duplicates, processed_at)
-        # Each matcher's events, in batch order: a cell must take its events in the order they
-        # came (a float sum's rounding, the first of equal maxima).
+        # Each matcher's events, in batch order, whatever their types: a cell must take its
+        # events in the order they came (a float sum's rounding, the first of equal maxima).
         chosen: dict[str, list[list[int]]] = {}  # event type -> its matchers' lists
-        per_matcher: list[tuple[Matcher, list[int]]] = []
+        per_matcher: dict[Matcher, list[int]] = {}  # one list a matcher, shared by its types
         for i in counted:
             event_type = records[i].event_type
             lists = chosen.get(event_type)
             if lists is None:
                 # As of the batch's start: a matcher closed inside the batch still counts the
                 # events before its end (`counts`, below).
-                lists = chosen[event_type] = []
-                for matcher in self._candidates_for(event_type, start):
-                    indices: list[int] = []
-                    lists.append(indices)
-                    per_matcher.append((matcher, indices))
+                lists = chosen[event_type] = [
+                    per_matcher.setdefault(matcher, [])
+                    for matcher in self._candidates_for(event_type, start)
+                ]
             for indices in lists:
                 indices.append(i)
         # The processing time lateness is read from (rollups.py): the tenant's clock for the API;
@@ -487,7 +486,7 @@ class Store:
             [(now, 0, len(records))] if now is not None else _runs(recorded_at)
         )
         end = start + len(records)
-        for matcher, indices in per_matcher:
+        for matcher, indices in per_matcher.items():
             if not (matcher.first <= start and (matcher.until is None or matcher.until >= end)):
                 indices = [i for i in indices if matcher.counts(start + i)]
             for at, low, high in runs:
