@@ -58,10 +58,11 @@ def load(
     if events < SMALLEST:
         return None
     path = _entry(folder, seed, customers, days, events)
-    if not (_private(folder) and _private(path)):
-        return None
     try:
         with path.open("rb") as file:
+            # The file opened, not its name: a name checked and then opened could be swapped.
+            if not (_private(folder) and _owned(os.fstat(file.fileno()))):
+                return None
             kept = pickle.load(file)
         os.utime(path)  # used now: the last to go
     except Exception:  # absent, cut short, or from another build: built again
@@ -103,9 +104,12 @@ def _private(path: Path) -> bool:
     writable by the group or others. An entry is a pickle, which runs code when loaded, so one in
     a folder that someone else can write is never read."""
     try:
-        stat = path.stat()
+        return _owned(path.stat())
     except OSError:
         return False
+
+
+def _owned(stat: os.stat_result) -> bool:
     return stat.st_uid == os.geteuid() and not stat.st_mode & 0o022
 
 
