@@ -434,6 +434,7 @@ class _Generator:
 
 _STATUSES = [200, 404, 500, 502, 503]
 _STATUS_WEIGHTS = list(accumulate([85, 6, 5, 2, 2]))
+_STATUS_TOTAL = _STATUS_WEIGHTS[-1] + 0.0
 _STATUS_TEXT = {status: str(status) for status in _STATUSES}
 _LLM_MODELS = [*MODELS, "legacy-model"]
 _HEARTBEAT_REGIONS = [*REGIONS, "sandbox"]
@@ -520,13 +521,16 @@ class _Day:
             properties: dict[str, Any]
             if event_type == "api_request":
                 properties = {
-                    "region": REGIONS[below(4)],
+                    "region": REGIONS[below(len(REGIONS))],
                     "user_id": who[below(len(who))],
                     "latency_ms": 5 + below(895),
                 }
                 if random() < 0.93:  # the rest lack an endpoint: not billable API requests
-                    properties["endpoint"] = ENDPOINTS[below(4)]
-                status = _STATUSES[bisect_right(_STATUS_WEIGHTS, random() * 100.0, 0, 4)]
+                    properties["endpoint"] = ENDPOINTS[below(len(ENDPOINTS))]
+                # `choices(_STATUSES, [85, 6, 5, 2, 2])[0]`, as `choices` computes it.
+                status = _STATUSES[
+                    bisect_right(_STATUS_WEIGHTS, random() * _STATUS_TOTAL, 0, len(_STATUSES) - 1)
+                ]
                 # Sent as a number or a string: filters compare string forms, so both match "500".
                 properties["status"] = status if random() < 0.5 else _STATUS_TEXT[status]
             elif event_type == "llm_completion":
@@ -536,22 +540,25 @@ class _Day:
                     tokens = str(tokens)  # numeric strings count
                 elif shape < 0.13:
                     tokens = "n/a"  # not numeric: the event does not match
-                model = _LLM_MODELS[below(4)]
+                model = _LLM_MODELS[below(len(_LLM_MODELS))]
                 properties = {"model": model, "tokens": tokens, "user_id": who[below(len(who))]}
             elif event_type == "heartbeat":
                 whole, part = 1 + below(119), round(0.5 + (60 - 0.5) * random(), 2)
                 properties = {
                     "cpu_seconds": part if below(2) else whole,
-                    "region": _HEARTBEAT_REGIONS[below(5)],
-                    "cluster_id": _CLUSTERS[below(5)],
+                    "region": _HEARTBEAT_REGIONS[below(len(_HEARTBEAT_REGIONS))],
+                    "cluster_id": _CLUSTERS[below(len(_CLUSTERS))],
                 }
             elif event_type == "login":
-                properties = {"user_id": who[below(len(who))], "method": _LOGIN_METHODS[below(2)]}
+                properties = {
+                    "user_id": who[below(len(who))],
+                    "method": _LOGIN_METHODS[below(len(_LOGIN_METHODS))],
+                }
             elif event_type == "page_view":
-                properties = {"path": _PATHS[below(4)]}
+                properties = {"path": _PATHS[below(len(_PATHS))]}
             elif event_type == "storage_snapshot":
                 gb_stored = round(1 + (5000 - 1) * random(), 2)
-                properties = {"gb_stored": gb_stored, "region": REGIONS[below(4)]}
+                properties = {"gb_stored": gb_stored, "region": REGIONS[below(len(REGIONS))]}
             elif event_type == "seat_count":
                 properties = {"seats": 1 + below(249)}
             elif event_type == "bandwidth":
