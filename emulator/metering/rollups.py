@@ -59,20 +59,7 @@ class Rollup:
     ) -> None:
         """Fold one event in; `processed` (the API's ingest time) marks it late when it is after
         the end of the event's hour. None: a document's event, never late."""
-        late = self.late
-        if processed is not None and processed > (hour + 1) * US_PER_HOUR:
-            entries = late.get(hour) if late is not None else None
-            if entries is None:
-                entries = self._late_hour(hour)
-            entries.append((processed, aggregation.late_cell([(hour, ts, value, seq)])))
-            assert self.late_days is not None
-            day = hour // 24
-            self.late_days[day] = max(self.late_days.get(day, processed), processed)
-        elif late is not None and hour in late:
-            assert self.punctual is not None
-            aggregation.add(self.punctual, hour, value, ts, seq)
-        aggregation.add(self.hours, hour, value, ts, seq)
-        aggregation.add(self.days, hour // 24, value, ts, seq)
+        self.add_batch(aggregation, [(hour, ts, value, seq)], processed)
 
     def add_batch(
         self, aggregation: Aggregation, items: Sequence[Item], processed: int | None
