@@ -10,7 +10,7 @@ max, UNIQUE keeps the set of string forms, LATEST keeps the event with the great
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from functools import reduce
 from operator import itemgetter
 from typing import Any
@@ -29,6 +29,8 @@ class Aggregation:
 
     # What a window with no matching event shows as `value`.
     empty: Number | None = 0
+    # Whether every value is a count of events (an int, below 2**63), and `empty` is 0.
+    counts = True
 
     def add(self, cells: dict[int, Any], hour: int, value: Any, ts: int, seq: int) -> None:
         cells[hour] = cells.get(hour, 0) + 1
@@ -59,7 +61,18 @@ class Aggregation:
         """The values of the `n` one-cell windows from key `start` on, over several series (a
         window's cells taken in series order, as `fold` takes them); None where no series has a
         cell. Counts and sums add: `0 + c1 + c2 ...`, exactly what `sum` does."""
-        out: list[Any] = [None] * n
+        if len(series) == 1:  # a count's one cell is its value
+            return _dense(series[0], start, n)
+        if _all_dense(series, n):
+            first, *others = _columns(series, start, n)
+            out = list(first)
+            for column in others:
+                out = [
+                    b if a is None else a if b is None else a + b
+                    for a, b in zip(out, column, strict=True)
+                ]
+            return out
+        out = [None] * n
         for cells in series:
             for i, cell in _cells_in(cells, start, n):
                 current = out[i]
@@ -68,6 +81,8 @@ class Aggregation:
 
 
 class Sum(Aggregation):
+    counts = False
+
     # Integral values are ints, so sums of them stay exact; a fraction makes the cell a float,
     # which saturates at +-FLOAT_MAX instead of overflowing (`values.add_saturating`).
     def add(self, cells: dict[int, Any], hour: int, value: Any, ts: int, seq: int) -> None:
@@ -100,7 +115,21 @@ class Sum(Aggregation):
 
     def fold_windows(self, series: Sequence[Series], start: int, n: int) -> list[Any]:
         """As `fold` folds a window's cells: the first as it is, the next added to it."""
-        out: list[Any] = [None] * n
+        if len(series) == 1:
+            return _dense(series[0], start, n)
+        if _all_dense(series, n):
+            first, *others = _columns(series, start, n)
+            out = list(first)
+            for column in others:
+                out = [
+                    b if a is None
+                    else a if b is None
+                    else a + b if type(a) is int and type(b) is int  # exact, never out of range
+                    else add_saturating(a, b)
+                    for a, b in zip(out, column, strict=True)
+                ]  # fmt: skip
+            return out
+        out = [None] * n
         for cells in series:
             for i, cell in _cells_in(cells, start, n):
                 current = out[i]
@@ -109,6 +138,7 @@ class Sum(Aggregation):
 
 
 class Max(Aggregation):
+    counts = False
     empty = None
 
     def add(self, cells: dict[int, Any], hour: int, value: Any, ts: int, seq: int) -> None:
@@ -139,11 +169,22 @@ class Max(Aggregation):
         return max(cells)
 
     def fold_windows(self, series: Sequence[Series], start: int, n: int) -> list[Any]:
-        out: list[Any] = [None] * n
+        if len(series) == 1:
+            return _dense(series[0], start, n)
+        if _all_dense(series, n):  # the first of equals stays, as max() keeps it
+            first, *others = _columns(series, start, n)
+            out = list(first)
+            for column in others:
+                out = [
+                    b if a is None or (b is not None and b > a) else a
+                    for a, b in zip(out, column, strict=True)
+                ]
+            return out
+        out = [None] * n
         for cells in series:
             for i, cell in _cells_in(cells, start, n):
                 current = out[i]
-                if current is None or cell > current:  # the first of equals, as max() keeps
+                if current is None or cell > current:
                     out[i] = cell
         return out
 
@@ -181,16 +222,16 @@ class Unique(Aggregation):
             cell |= late
 
     def fold(self, cells: Iterable[Any]) -> Any:
-        seen: set[str] = set()
-        for cell in cells:
-            seen |= cell
-        return len(seen)
+        return len(set().union(*cells))
 
     def fold_windows(self, series: Sequence[Series], start: int, n: int) -> list[Any]:
+        if len(series) == 1:  # one set per window: its size, without a copy
+            return [None if cell is None else len(cell) for cell in _dense(series[0], start, n)]
         return _fold_each(self, series, start, n)
 
 
 class Latest(Aggregation):
+    counts = False
     empty = None
 
     def add(self, cells: dict[int, Any], hour: int, value: Any, ts: int, seq: int) -> None:
@@ -214,7 +255,33 @@ class Latest(Aggregation):
         return max(cells)[2]  # (timestamp, sequence) order: ties go to the one ingested last
 
     def fold_windows(self, series: Sequence[Series], start: int, n: int) -> list[Any]:
+        if len(series) == 1:
+            return [None if cell is None else cell[2] for cell in _dense(series[0], start, n)]
         return _fold_each(self, series, start, n)
+
+
+def _all_dense(series: Sequence[Series], n: int) -> bool:
+    """Whether there are series and each holds at least a quarter as many cells as `n` keys: then
+    a lookup per key (in C) costs less than a walk of the cells."""
+    return bool(series) and all(len(cells) * 4 >= n for cells in series)
+
+
+def _columns(series: Sequence[Series], start: int, n: int) -> list[Iterator[Any]]:
+    """Each series' cells of keys [start, start + n), None where it has none."""
+    keys = range(start, start + n)
+    return [map(cells.get, keys) for cells in series]
+
+
+def _dense(cells: Series, start: int, n: int) -> list[Any]:
+    """The cells of keys [start, start + n), None where there is none: a lookup per key, or a
+    walk of the series when it holds far fewer cells than the range has keys."""
+    if len(cells) * 4 >= n:
+        return list(map(cells.get, range(start, start + n)))
+    out: list[Any] = [None] * n
+    for key, cell in cells.items():
+        if start <= key < start + n:
+            out[key - start] = cell
+    return out
 
 
 def _cells_in(cells: Series, start: int, n: int) -> list[tuple[int, Any]]:

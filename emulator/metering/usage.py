@@ -287,7 +287,11 @@ class _PlainRows:
         """Rows [a, b), comma-separated."""
         aggregation = self.aggregation
         folded = aggregation.fold_windows(self.cells, self.first + a, b - a)
-        values = orjson.dumps(_numbers(folded, aggregation.empty))[1:-1].split(b",")
+        if aggregation.counts:  # whole numbers below 2**63: as they are, `empty` for no cell
+            numbers = [0 if n is None else n for n in folded]
+        else:
+            numbers = _numbers(folded, aggregation.empty)
+        values = orjson.dumps(numbers)[1:-1].split(b",")
         return _plain_json(self.prefix, self.labels.between(a, b), values)
 
 
