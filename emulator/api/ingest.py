@@ -20,11 +20,14 @@ from emulator.web.jsonio import parse_array, read_body
 from emulator.web.keys import TENANT
 from emulator.wire.event_batch import plain_events
 from emulator.wire.limits import INGEST_BATCH
-from emulator.wire.models import EventRecord
+from emulator.wire.models import BUILT_ON_FIRST_USE, EventRecord
 
 __all__ = ["BATCH", "ingest"]
 
-BATCH = TypeAdapter(Annotated[list[EventRecord], Field(min_length=1, max_length=INGEST_BATCH)])
+BATCH = TypeAdapter(
+    Annotated[list[EventRecord], Field(min_length=1, max_length=INGEST_BATCH)],
+    config=BUILT_ON_FIRST_USE,
+)
 
 
 async def ingest(request: web.Request) -> web.Response:

@@ -66,7 +66,7 @@ def _upper(allowed: tuple[str, ...]) -> Any:
 
 
 class Model(BaseModel):
-    model_config = ConfigDict(extra="ignore", strict=True, frozen=True)
+    model_config = ConfigDict(extra="ignore", strict=True, frozen=True, defer_build=True)
 
 
 PRODUCT_TYPES = (

@@ -8,9 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from pydantic import BaseModel
-
-from emulator.wire.models import BillableMetricRecord, CustomerRecord
+from emulator.wire.models import AnswerModel, BillableMetricRecord, CustomerRecord
 
 __all__ = [
     "ArchivedConfigurations",
@@ -35,7 +33,7 @@ __all__ = [
 ]
 
 
-class SentEvent(BaseModel):
+class SentEvent(AnswerModel):
     """An event as it was sent (`api/events.event_fields`)."""
 
     transaction_id: str
@@ -46,7 +44,7 @@ class SentEvent(BaseModel):
     is_duplicate: bool
 
 
-class CustomerSummary(BaseModel):
+class CustomerSummary(AnswerModel):
     id: str
     external_id: str
     ingest_aliases: list[str]
@@ -54,7 +52,7 @@ class CustomerSummary(BaseModel):
     custom_fields: dict[str, str]
 
 
-class CustomerConfig(BaseModel):
+class CustomerConfig(AnswerModel):
     salesforce_account_id: str | None
 
 
@@ -62,37 +60,37 @@ class CustomerDetail(CustomerRecord):
     customer_config: CustomerConfig
 
 
-class CreatedCustomer(BaseModel):
+class CreatedCustomer(AnswerModel):
     data: CustomerSummary
 
 
-class CustomerAnswer(BaseModel):
+class CustomerAnswer(AnswerModel):
     data: CustomerDetail
 
 
-class CustomerPage(BaseModel):
+class CustomerPage(AnswerModel):
     data: list[CustomerDetail]
     next_page: str | None
 
 
-class Id(BaseModel):
+class Id(AnswerModel):
     id: str
 
 
-class IdAnswer(BaseModel):
+class IdAnswer(AnswerModel):
     data: Id
 
 
-class MetricAnswer(BaseModel):
+class MetricAnswer(AnswerModel):
     data: BillableMetricRecord
 
 
-class MetricPage(BaseModel):
+class MetricPage(AnswerModel):
     data: list[BillableMetricRecord]
     next_page: str | None
 
 
-class CreatedConfiguration(BaseModel):
+class CreatedConfiguration(AnswerModel):
     id: str
     billing_provider: str
     configuration: dict[str, Any]
@@ -101,11 +99,11 @@ class CreatedConfiguration(BaseModel):
     tax_provider: str | None
 
 
-class CreatedConfigurations(BaseModel):
+class CreatedConfigurations(AnswerModel):
     data: list[CreatedConfiguration]
 
 
-class Configuration(BaseModel):
+class Configuration(AnswerModel):
     id: str
     archived_at: str | None
     billing_provider: str
@@ -116,20 +114,20 @@ class Configuration(BaseModel):
     delivery_method_id: str
 
 
-class Configurations(BaseModel):
+class Configurations(AnswerModel):
     data: list[Configuration]
 
 
-class ArchivedConfigurations(BaseModel):
+class ArchivedConfigurations(AnswerModel):
     customer_billing_provider_configuration_ids: list[str]
     customer_id: str
 
 
-class ArchivedConfigurationsAnswer(BaseModel):
+class ArchivedConfigurationsAnswer(AnswerModel):
     data: ArchivedConfigurations
 
 
-class MatchedCustomer(BaseModel):
+class MatchedCustomer(AnswerModel):
     id: str
     name: str
 

@@ -7,7 +7,7 @@ from __future__ import annotations
 import math
 from typing import Annotated, Any
 
-from pydantic import BaseModel, Field, model_validator
+from pydantic import Field, model_validator
 
 from emulator.wire.answers import SentEvent
 from emulator.wire.limits import (
@@ -20,7 +20,7 @@ from emulator.wire.limits import (
     RESET_DAYS,
     RESET_EVENTS,
 )
-from emulator.wire.models import Timestamp, WireModel
+from emulator.wire.models import AnswerModel, Timestamp, WireModel
 
 __all__ = [
     "Clock",
@@ -112,7 +112,7 @@ class ClockChange(WireModel):
     advance_seconds: float | None = Field(default=None, ge=0, le=100 * 366 * 86400)
 
 
-class Health(BaseModel):
+class Health(AnswerModel):
     status: str
     version: str
     seed: int | None
@@ -122,22 +122,22 @@ class Health(BaseModel):
     events: int
 
 
-class Clock(BaseModel):
+class Clock(AnswerModel):
     now: str
     frozen: bool
 
 
-class TenantCount(BaseModel):
+class TenantCount(AnswerModel):
     tenants: int
 
 
-class StateSummary(BaseModel):
+class StateSummary(AnswerModel):
     customers: int
     billable_metrics: int
     events: int
 
 
-class Config(BaseModel):
+class Config(AnswerModel):
     page_size: int
     invoice_grace_seconds: int
 
@@ -146,7 +146,7 @@ class QueuedFault(Fault):
     remaining: int
 
 
-class FaultList(BaseModel):
+class FaultList(AnswerModel):
     data: list[QueuedFault]
 
 
@@ -154,13 +154,13 @@ class RecentEvent(SentEvent):
     seq: int
 
 
-class RecentEvents(BaseModel):
+class RecentEvents(AnswerModel):
     data: list[RecentEvent]
     next_before: int | None
     total: int
 
 
-class JournalEntry(BaseModel):
+class JournalEntry(AnswerModel):
     method: str
     path: str
     query: dict[str, str]
@@ -173,10 +173,10 @@ class JournalEntry(BaseModel):
     at: str
 
 
-class JournalList(BaseModel):
+class JournalList(AnswerModel):
     data: list[JournalEntry]
 
 
-class Snapshot(BaseModel):
+class Snapshot(AnswerModel):
     state_file: str
     tenants: Annotated[int, Field(ge=0)]
