@@ -403,6 +403,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 2
     collecting = gc.isenabled()
     gc.disable()
+    from emulator.scenario import ahead
+
+    ahead.start(settings)  # the seed built in a child while the application is imported
     try:
         return _main(settings, collecting)
     finally:

@@ -16,7 +16,7 @@ from emulator.metering.events import EventLike
 from emulator.metering.store import Store
 from emulator.rating.catalog import Catalog
 from emulator.rating.fixtures import load_fields
-from emulator.scenario import seed_cache
+from emulator.scenario import ahead, seed_cache
 from emulator.settings import Settings
 from emulator.wire.errors import ApiError, message_for
 from emulator.wire.models import CustomerRecord, FixtureDocument, MetricDocument
@@ -24,6 +24,7 @@ from emulator.wire.models import CustomerRecord, FixtureDocument, MetricDocument
 __all__ = [
     "FixtureError",
     "base_identity",
+    "build_scenario",
     "generated_world",
     "initial_state",
     "initial_world",
@@ -103,14 +104,18 @@ def initial_world(settings: Settings) -> tuple[Store, Catalog, int | None]:
 def _generated(settings: Settings) -> tuple[Store, Catalog]:
     """The seeded scenario's store and catalog: from the seed cache when it holds them, else
     generated (and then kept there)."""
-    options = (settings.seed, settings.customers, settings.days, settings.events)
+    options = ahead.options_of(settings)
+    built = ahead.take(options)  # a child's, when `ahead.start` forked one
+    if built is not None:
+        store, rating = built
+        return store, load_fields(rating, store)
     folder = settings.seed_cache
     if folder is not None:
         kept = seed_cache.load(folder, *options)
         if kept is not None:
             store, rating = kept
             return store, load_fields(rating, store)
-    store, rating = _build(*options)
+    store, rating = build_scenario(*options)
     if folder is not None:
         seed_cache.save(folder, store, rating, *options)
     return store, load_fields(rating, store)
@@ -118,11 +123,11 @@ def _generated(settings: Settings) -> tuple[Store, Catalog]:
 
 def generated_world(seed: int, customers: int, days: int, events: int) -> tuple[Store, Catalog]:
     """A seeded scenario's store and catalog, generated (`POST /_emulator/reset` with options)."""
-    store, rating = _build(seed, customers, days, events)
+    store, rating = build_scenario(seed, customers, days, events)
     return store, load_fields(rating, store)
 
 
-def _build(
+def build_scenario(
     seed: int, customers: int, days: int, events: int
 ) -> tuple[Store, dict[str, list[dict[str, Any]]]]:
     """The scenario's store and its rating fields (products, rate cards, contracts); a big one
