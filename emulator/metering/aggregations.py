@@ -9,6 +9,7 @@ max, UNIQUE keeps the set of string forms, LATEST keeps the event with the great
 
 from __future__ import annotations
 
+import operator
 from collections import Counter
 from collections.abc import Iterable, Iterator, Sequence
 from functools import reduce
@@ -22,6 +23,11 @@ __all__ = ["AGGREGATIONS", "Aggregation", "Item"]
 Number = int | float
 Series = dict[int, Any]  # hour or day number -> cell
 Item = tuple[int, int, Any, int]  # an event to fold: (hour, timestamp, value, sequence)
+
+
+def _add(a: Number, b: Number) -> Number:
+    """`values.add_saturating`, without its call for the usual pair of ints."""
+    return a + b if type(a) is int and type(b) is int else add_saturating(a, b)
 
 
 class Aggregation:
@@ -60,15 +66,17 @@ class Aggregation:
     def fold_windows(self, series: Sequence[Series], start: int, n: int) -> list[Any]:
         """The values of the `n` one-cell windows from key `start` on, over several series (a
         window's cells taken in series order, as `fold` takes them); None where no series has a
-        cell. Counts and sums add: `0 + c1 + c2 ...`, exactly what `sum` does."""
-        if len(series) == 1:  # a count's one cell is its value
+        cell. One series is its own values; several are merged a pair of cells at a time with
+        `combine`, a column of cells at a time when every series is dense."""
+        if len(series) == 1:
             return _dense(series[0], start, n)
+        combine = self.combine
         if _all_dense(series, n):
             first, *others = _columns(series, start, n)
             out = list(first)
             for column in others:
                 out = [
-                    b if a is None else a if b is None else a + b
+                    b if a is None else a if b is None else combine(a, b)
                     for a, b in zip(out, column, strict=True)
                 ]
             return out
@@ -76,8 +84,12 @@ class Aggregation:
         for cells in series:
             for i, cell in _cells_in(cells, start, n):
                 current = out[i]
-                out[i] = 0 + cell if current is None else current + cell
+                out[i] = cell if current is None else combine(current, cell)
         return out
+
+    # How `fold_windows` adds a window's next cell to what its cells before made: counts add
+    # (exactly what `sum` does with ints).
+    combine = staticmethod(operator.add)
 
 
 class Sum(Aggregation):
@@ -113,28 +125,8 @@ class Sum(Aggregation):
     def fold(self, cells: Iterable[Any]) -> Any:
         return reduce(add_saturating, cells)
 
-    def fold_windows(self, series: Sequence[Series], start: int, n: int) -> list[Any]:
-        """As `fold` folds a window's cells: the first as it is, the next added to it."""
-        if len(series) == 1:
-            return _dense(series[0], start, n)
-        if _all_dense(series, n):
-            first, *others = _columns(series, start, n)
-            out = list(first)
-            for column in others:
-                out = [
-                    b if a is None
-                    else a if b is None
-                    else a + b if type(a) is int and type(b) is int  # exact, never out of range
-                    else add_saturating(a, b)
-                    for a, b in zip(out, column, strict=True)
-                ]  # fmt: skip
-            return out
-        out = [None] * n
-        for cells in series:
-            for i, cell in _cells_in(cells, start, n):
-                current = out[i]
-                out[i] = cell if current is None else add_saturating(current, cell)
-        return out
+    # As `fold` folds a window's cells: the first as it is, the next added to it.
+    combine = staticmethod(_add)
 
 
 class Max(Aggregation):
@@ -168,25 +160,7 @@ class Max(Aggregation):
     def fold(self, cells: Iterable[Any]) -> Any:
         return max(cells)
 
-    def fold_windows(self, series: Sequence[Series], start: int, n: int) -> list[Any]:
-        if len(series) == 1:
-            return _dense(series[0], start, n)
-        if _all_dense(series, n):  # the first of equals stays, as max() keeps it
-            first, *others = _columns(series, start, n)
-            out = list(first)
-            for column in others:
-                out = [
-                    b if a is None or (b is not None and b > a) else a
-                    for a, b in zip(out, column, strict=True)
-                ]
-            return out
-        out = [None] * n
-        for cells in series:
-            for i, cell in _cells_in(cells, start, n):
-                current = out[i]
-                if current is None or cell > current:
-                    out[i] = cell
-        return out
+    combine = staticmethod(max)  # max(a, b) keeps a unless b > a: the first of equal maxima
 
 
 class Unique(Aggregation):
