@@ -409,6 +409,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         return _main(settings, collecting)
     finally:
+        ahead.discard()  # a child the start never read, when it failed before it needed it
         if collecting:  # and serve() did not get as far as listening
             gc.enable()
 

@@ -1,11 +1,13 @@
-"""The seed built ahead in a forked child (`emulator/scenario/ahead.py`) is the seed built in place,
-and a child that fails leaves the parent to build it."""
+"""The seed built ahead in a forked child (`emulator/scenario/ahead.py`) is the seed built in place;
+a child that fails or sends too little leaves the parent to build it, a child no one reads is
+killed, and a started emulator keeps no child once it listens."""
 
 from __future__ import annotations
 
 import subprocess
 import sys
 import textwrap
+from pathlib import Path
 
 import pytest
 
@@ -15,11 +17,11 @@ pytestmark = pytest.mark.skipif(sys.platform != "linux", reason="built ahead on 
 
 # Run in an interpreter of its own: `start` forks only a process with no other thread, and a test
 # session has some. It prints whether a child was started, then the sha256 of what the scenario
-# is (the store's document, a usage page over every row, the rating fields) taken from the child
-# (`take`), then of the same options built in place.
+# is (the store's document, a usage page over every row, the rating fields) as `take` gives it
+# (None when it gives none), and whether any child process is left.
 PROGRAM = textwrap.dedent(
     """
-    import hashlib, sys
+    import hashlib, os, signal, sys
     import orjson
     from emulator.metering.usage import UsagePage, UsageScope
     from emulator.scenario import ahead, initial
@@ -37,51 +39,80 @@ PROGRAM = textwrap.dedent(
         whole = orjson.dumps([store.to_document(), rating]) + page
         return hashlib.sha256(whole).hexdigest()
 
+    def children_left():
+        try:
+            return os.waitpid(-1, os.WNOHANG) is not None
+        except ChildProcessError:
+            return False
+
+    mode = sys.argv[1]
     settings = Settings(seed=11, customers=5, days=4, events=6_000)
-    if sys.argv[1] == "fail":
+    options = ahead.options_of(settings)
+    if mode == "in place":
+        print(True, digest(initial.build_scenario(*options)), False)
+        sys.exit()
+    if mode == "fail":
         def fail(*options):
             raise RuntimeError("the child fails")
         initial.build_scenario = fail
-    ahead.start(settings)
-    print(bool(ahead._pending))
-    taken = ahead.take(ahead.options_of(settings))
-    print(None if taken is None else digest(taken))
+    if mode == "SIGCHLD ignored":  # inherited so across exec: the kernel reaps the child
+        signal.signal(signal.SIGCHLD, signal.SIG_IGN)
+    if mode == "one CPU":
+        os.sched_setaffinity(0, {min(os.sched_getaffinity(0))})
+    if mode == "cut short":  # a child that says 100 bytes and sends 10
+        read, write = os.pipe()
+        pid = os.fork()
+        if pid == 0:
+            os.write(write, (100).to_bytes(8, "big") + b"x" * 10)
+            os._exit(0)
+        os.close(write)
+        ahead._pending[options] = (pid, read)
+    else:
+        ahead.start(settings)
+    started = bool(ahead._pending)
+    if mode == "never read":
+        ahead.discard()
+        print(started, None, children_left())
+        sys.exit()
+    taken = ahead.take(options)
+    print(started, None if taken is None else digest(taken), children_left())
     """
 )
 
 
-def run(mode: str) -> list[str]:
+def run(mode: str) -> tuple[str, str, str]:
     done = subprocess.run(
         [sys.executable, "-c", PROGRAM, mode], capture_output=True, text=True, check=True
     )
-    return done.stdout.split()
-
-
-def built_in_place() -> str:
-    code = PROGRAM.split("settings = Settings")[0] + textwrap.dedent(
-        """
-        print(digest(initial.build_scenario(11, 5, 4, 6_000)))
-        """
-    )
-    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
-    return done.stdout.strip()
+    started, taken, left = done.stdout.split()
+    return started, taken, left
 
 
 def test_the_child_builds_what_the_parent_would() -> None:
-    started, taken = run("ok")
-    assert started == "True"
-    assert taken == built_in_place()
+    _, in_place, _ = run("in place")
+    assert run("built ahead") == ("True", in_place, "False")
+    # The kernel reaped the child: its payload, whole, is what counts.
+    assert run("SIGCHLD ignored") == ("True", in_place, "False")
 
 
-def test_a_child_that_fails_is_built_in_place() -> None:
-    started, taken = run("fail")
-    assert started == "True"
-    assert taken == "None"  # `take` says so, and `initial._generated` builds in place
+@pytest.mark.parametrize("mode", ["fail", "cut short"])
+def test_a_child_that_fails_leaves_the_parent_to_build(mode: str) -> None:
+    """`take` answers None, and `initial._generated` builds in place."""
+    assert run(mode) == ("True", "None", "False")
+
+
+def test_a_child_no_one_reads_is_killed() -> None:
+    assert run("never read") == ("True", "None", "False")
+
+
+def test_no_child_on_one_cpu() -> None:
+    assert run("one CPU") == ("False", "None", "False")
 
 
 def test_a_started_emulator_answers_as_one_that_built_in_place() -> None:
     """`python -m emulator` on the seeded default (built ahead) against the in-thread handle,
-    which never forks: the same state document and the same usage page."""
+    which never forks: the same state document and the same usage page; and once it listens,
+    the emulator has no child left (its child was read, not left blocked on the pipe)."""
     query = {
         "starting_on": "2024-01-01T00:00:00Z",
         "ending_before": "2024-01-08T00:00:00Z",
@@ -91,6 +122,9 @@ def test_a_started_emulator_answers_as_one_that_built_in_place() -> None:
     for handle in (EmulatorProcess("t"), Emulator("t")):
         with handle as emulator:
             answers.append((emulator.state(), emulator.request("POST", "/v1/usage", query)))
+            if isinstance(emulator, EmulatorProcess):
+                children = Path(f"/proc/{emulator.pid}/task/{emulator.pid}/children")
+                assert children.read_text().split() == []
     assert answers[0] == answers[1]
     assert answers[0][0]["events"]
     assert answers[0][1]["data"]

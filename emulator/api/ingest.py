@@ -20,14 +20,11 @@ from emulator.web.jsonio import parse_array, read_body
 from emulator.web.keys import TENANT
 from emulator.wire.event_batch import plain_events
 from emulator.wire.limits import INGEST_BATCH
-from emulator.wire.models import BUILT_ON_FIRST_USE, EventRecord
+from emulator.wire.models import EventRecord
 
 __all__ = ["BATCH", "ingest"]
 
-BATCH = TypeAdapter(
-    Annotated[list[EventRecord], Field(min_length=1, max_length=INGEST_BATCH)],
-    config=BUILT_ON_FIRST_USE,
-)
+BATCH = TypeAdapter(Annotated[list[EventRecord], Field(min_length=1, max_length=INGEST_BATCH)])
 
 
 async def ingest(request: web.Request) -> web.Response:

@@ -22,19 +22,13 @@ from emulator.rating.catalog import Catalog
 from emulator.rating.fixtures import load_fields
 from emulator.wire.encoding import encode_json
 from emulator.wire.errors import BadRequest, message_for
-from emulator.wire.models import (
-    BUILT_ON_FIRST_USE,
-    CustomerRecord,
-    EventDocument,
-    MetricDocument,
-    Timestamp,
-)
+from emulator.wire.models import CustomerRecord, EventDocument, MetricDocument, Timestamp
 
 __all__ = ["LoadedDocument", "document_pieces", "load_document", "rating_piece"]
 
-_CUSTOMERS = TypeAdapter(list[CustomerRecord], config=BUILT_ON_FIRST_USE)
-_METRICS = TypeAdapter(list[MetricDocument], config=BUILT_ON_FIRST_USE)
-_CLOCK = TypeAdapter(Timestamp | None, config=BUILT_ON_FIRST_USE)
+_CUSTOMERS = TypeAdapter(list[CustomerRecord])
+_METRICS = TypeAdapter(list[MetricDocument])
+_CLOCK = TypeAdapter(Timestamp | None)
 _WHAT = "state document"
 
 
