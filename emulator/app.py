@@ -14,11 +14,13 @@ from emulator.web.middlewares import MIDDLEWARES
 from emulator.web.response_cache import ResponseCache
 from emulator.web.routing import NOT_EMULATED, ROUTES, not_emulated_patterns
 from emulator.wire.limits import MAX_BODY
+from emulator.wire.models import build_models
 
 __all__ = ["create_app"]
 
 
 def create_app(settings: Settings, tenants: Tenants | None = None) -> web.Application:
+    build_models()  # before the scenario, which a child may still be building (ahead.py)
     app = web.Application(
         middlewares=MIDDLEWARES,
         # Each route reads at most its own limit (`read_body`); this is the largest of them.

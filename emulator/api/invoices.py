@@ -16,14 +16,14 @@ from emulator.tenancy.tenants import Tenant
 from emulator.web.jsonio import json_response, read_model
 from emulator.web.keys import TENANT
 from emulator.wire.errors import BadRequest, NotFound
-from emulator.wire.models import BUILT_ON_FIRST_USE, TIMESTAMP_RULE, Timestamp
+from emulator.wire.models import TIMESTAMP_RULE, Timestamp
 from emulator.wire.pagination import encode_cursor
 from emulator.wire.rating import PreviewEvents
 from emulator.wire.timestamps import US_PER_DAY
 
 __all__ = ["get_invoice", "list_breakdowns", "list_costs", "list_invoices", "preview_events"]
 
-_STAMP: TypeAdapter[int] = TypeAdapter(Timestamp, config=BUILT_ON_FIRST_USE)
+_STAMP: TypeAdapter[int] = TypeAdapter(Timestamp)
 _STATUSES = ("DRAFT", "FINALIZED", "VOID")
 # Windows a breakdowns page holds at most (RATING.md R10).
 _BREAKDOWN_CAP = {"DAY": 35, "HOUR": 24}

@@ -12,7 +12,7 @@ from pydantic import TypeAdapter, ValidationError
 
 from emulator.wire.errors import BadRequest
 from emulator.wire.limits import LIST_LIMIT
-from emulator.wire.models import BUILT_ON_FIRST_USE, Uuid
+from emulator.wire.models import Uuid
 from emulator.wire.pagination import INDEX, decode_cursor, encode_cursor, fingerprint
 
 __all__ = [
@@ -25,7 +25,7 @@ __all__ = [
 
 
 T = TypeVar("T")
-_UUID = TypeAdapter(Uuid, config=BUILT_ON_FIRST_USE)
+_UUID = TypeAdapter(Uuid)
 
 
 def parse_uuid(text: str, where: str) -> str:

@@ -18,7 +18,6 @@ from emulator.metering.store import Store
 from emulator.rating.catalog import Catalog
 from emulator.rating.records import ContractRecord, ProductRecord, RateCardRecord, RateRecord
 from emulator.wire.errors import BadRequest, message_for
-from emulator.wire.models import BUILT_ON_FIRST_USE
 
 __all__ = ["export_fields", "load_fields"]
 
@@ -27,9 +26,9 @@ class _CardDocument(RateCardRecord):
     rates: list[RateRecord] = Field(default_factory=list)
 
 
-_PRODUCTS = TypeAdapter(list[ProductRecord], config=BUILT_ON_FIRST_USE)
-_CARDS = TypeAdapter(list[_CardDocument], config=BUILT_ON_FIRST_USE)
-_CONTRACTS = TypeAdapter(list[ContractRecord], config=BUILT_ON_FIRST_USE)
+_PRODUCTS = TypeAdapter(list[ProductRecord])
+_CARDS = TypeAdapter(list[_CardDocument])
+_CONTRACTS = TypeAdapter(list[ContractRecord])
 
 
 def export_fields(catalog: Catalog, layer_only: bool = False) -> dict[str, list[dict[str, Any]]]:

@@ -37,7 +37,6 @@ from emulator.wire.limits import (
 from emulator.wire.timestamps import format_rfc3339, parse_rfc3339
 
 __all__ = [
-    "BUILT_ON_FIRST_USE",
     "DEFAULT_CREATED_AT",
     "TIMESTAMP_RULE",
     "WINDOW_RULE",
@@ -83,6 +82,7 @@ __all__ = [
     "Uuid",
     "WindowSize",
     "WireModel",
+    "build_models",
 ]
 
 _UUID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
@@ -222,23 +222,34 @@ IngestAliasList = Annotated[list[NonEmptyStr], Field(max_length=100), AfterValid
 StoredAliasList = Annotated[list[NonEmptyStr], Field(max_length=101), AfterValidator(_distinct)]
 
 
-# A model's validator is built when it is first used, not when its module is imported: a start
-# imports every model, and most requests use a few of them (about 70 ms of the seeded start).
-# Pydantic before 2.10 builds type adapters at once whatever this says.
-BUILT_ON_FIRST_USE = ConfigDict(defer_build=True)
-
-
 class WireModel(BaseModel):
-    """Unknown fields are ignored, as the real API ignores them; nothing is coerced silently."""
+    """Unknown fields are ignored, as the real API ignores them; nothing is coerced silently.
+    Built by `build_models`, not on import (`defer_build`)."""
 
     model_config = ConfigDict(extra="ignore", strict=True, frozen=True, defer_build=True)
 
 
 class AnswerModel(BaseModel):
-    """The shape of an answer, for `/openapi.json`: handlers write plain dicts of it, so its
-    validator is built only if something validates with it."""
+    """The shape of an answer, for `/openapi.json`: handlers write plain dicts of it."""
 
-    model_config = BUILT_ON_FIRST_USE
+    model_config = ConfigDict(defer_build=True)
+
+
+def build_models() -> None:
+    """Build every emulator model whose build was deferred, here and now.
+
+    Models are not built on import (`defer_build`), so that a start can build them while it
+    waits for the seed (`emulator/scenario/ahead.py`): `create_app` calls this before it needs
+    the scenario. Not later, on first use: pydantic's deferred build is not thread-safe (a
+    subclass being built in one thread can validate with its parent's validator in another,
+    pydantic#11849 and #13419), and fixture loads and resets validate in worker threads. A
+    parent is built before its subclasses."""
+    stack = list(BaseModel.__subclasses__())
+    while stack:
+        model = stack.pop()
+        stack.extend(model.__subclasses__())
+        if model.__module__.startswith("emulator.") and not model.__pydantic_complete__:
+            model.model_rebuild()
 
 
 # --- POST /v1/usage -------------------------------------------------------------------------
