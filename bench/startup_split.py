@@ -23,6 +23,7 @@ import argparse
 import compileall
 import json
 import os
+import shutil
 import subprocess
 import sys
 import time
@@ -74,12 +75,17 @@ def main() -> None:
     record: dict[str, Any] = {**results_files.stamp(), "load_average": {"start": os.getloadavg()}}
     record["options"] = {k: getattr(args, k) for k in DEFAULTS}
     trees = {"this code": BENCH.parent, f"baseline {args.baseline}": baseline_tree(args.baseline)}
-    for tree in trees.values():  # as installed: pip compiles a package's bytecode (ratios.py)
-        compileall.compile_dir(tree / "emulator", quiet=1)
     record["scenarios"] = {}
-    for scenario, runs in zip(SCENARIOS, (args.runs, args.million_runs), strict=True):
-        if runs > 0:
-            record["scenarios"][scenario] = _split(SCENARIOS[scenario], runs, trees)
+    try:
+        for tree in trees.values():  # as installed: pip compiles a package's bytecode (ratios.py)
+            compileall.compile_dir(tree / "emulator", quiet=1)
+        for scenario, runs in zip(SCENARIOS, (args.runs, args.million_runs), strict=True):
+            if runs > 0:
+                record["scenarios"][scenario] = _split(SCENARIOS[scenario], runs, trees)
+    finally:  # no bytecode left behind: later runs in place (tenants.py) measure what they did
+        for tree in trees.values():
+            for folder in list((tree / "emulator").rglob("__pycache__")):
+                shutil.rmtree(folder)
     record["load_average"]["end"] = os.getloadavg()
     table = markdown(record)
     print(table)
