@@ -165,6 +165,7 @@ class Max(Aggregation):
 
 class Unique(Aggregation):
     counts = True  # the size of a set
+
     def add(self, cells: dict[int, Any], hour: int, value: Any, ts: int, seq: int) -> None:
         cell = cells.get(hour)
         if cell is None:
