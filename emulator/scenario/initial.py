@@ -102,8 +102,8 @@ def initial_world(settings: Settings) -> tuple[Store, Catalog, int | None]:
 
 
 def _generated(settings: Settings) -> tuple[Store, Catalog]:
-    """The seeded scenario's store and catalog: from the seed cache when it holds them, else
-    generated (and then kept there)."""
+    """The seeded scenario's store and catalog: from the child that built them ahead (`ahead`),
+    else from the seed cache when it holds them, else generated (and then kept there)."""
     options = ahead.options_of(settings)
     built = ahead.take(options)  # a child's, when `ahead.start` forked one
     if built is not None:
