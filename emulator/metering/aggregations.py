@@ -236,10 +236,14 @@ class Latest(Aggregation):
         return _fold_each(self, series, start, n)
 
 
+def _is_dense(cells: Series, n: int) -> bool:
+    """Whether a series holds at least a quarter as many cells as `n` keys: then a lookup per key
+    (in C) costs less than a walk of its cells."""
+    return len(cells) * 4 >= n
+
+
 def _all_dense(series: Sequence[Series], n: int) -> bool:
-    """Whether there are series and each holds at least a quarter as many cells as `n` keys: then
-    a lookup per key (in C) costs less than a walk of the cells."""
-    return bool(series) and all(len(cells) * 4 >= n for cells in series)
+    return bool(series) and all(_is_dense(cells, n) for cells in series)
 
 
 def _columns(series: Sequence[Series], start: int, n: int) -> list[Iterator[Any]]:
@@ -249,14 +253,12 @@ def _columns(series: Sequence[Series], start: int, n: int) -> list[Iterator[Any]
 
 
 def _dense(cells: Series, start: int, n: int) -> list[Any]:
-    """The cells of keys [start, start + n), None where there is none: a lookup per key, or a
-    walk of the series when it holds far fewer cells than the range has keys."""
-    if len(cells) * 4 >= n:
+    """The cells of keys [start, start + n), None where there is none."""
+    if _is_dense(cells, n):
         return list(map(cells.get, range(start, start + n)))
     out: list[Any] = [None] * n
-    for key, cell in cells.items():
-        if start <= key < start + n:
-            out[key - start] = cell
+    for i, cell in _cells_in(cells, start, n):
+        out[i] = cell
     return out
 
 

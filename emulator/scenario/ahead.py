@@ -120,10 +120,9 @@ def take(options: Options) -> tuple[Store, Rating] | None:
     with os.fdopen(read, "rb") as source:
         data = source.read()
     _reap(pid)
-    length = int.from_bytes(data[:_LENGTH], "big")
-    if len(data) < _LENGTH or len(data) != _LENGTH + length:
+    if len(data) != _LENGTH + int.from_bytes(data[:_LENGTH], "big"):  # cut short, or nothing
         return None
-    built: tuple[Store, Rating] = pickle.loads(data[_LENGTH:])
+    built: tuple[Store, Rating] = pickle.loads(memoryview(data)[_LENGTH:])
     return built
 
 
