@@ -23,10 +23,8 @@ for the Steady row.
 from __future__ import annotations
 
 import argparse
-import compileall
 import json
 import os
-import shutil
 import statistics
 import sys
 import tempfile
@@ -42,7 +40,18 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import results as results_files
 from run import INGEST_CLOCK, QUERY, SCENARIO, _mock_commands
-from servers import BENCH, TOKEN, baseline_tree, emulator, free_port, request, rss_mb, server
+from servers import (
+    BENCH,
+    TOKEN,
+    baseline_tree,
+    compile_package,
+    drop_bytecode,
+    emulator,
+    free_port,
+    request,
+    rss_mb,
+    server,
+)
 from soak_heavy import HEAVY_RANGE, HEAVY_VALUES
 from wrk import require_wrk, wrk
 
@@ -213,12 +222,11 @@ def _startup(runs: int) -> dict[str, Any]:
     times: dict[str, list[float]] = {}
     kept = CACHE / "seeds"  # the bench's own folder: no entry another run left is read
     kept.mkdir(mode=0o700, exist_ok=True)
-    compileall.compile_dir(PACKAGE, quiet=1)
+    compile_package(PACKAGE)
     with emulator(seed_cache=str(kept)):
         pass  # the default's seed cache entry written, if it was not there yet
     _startup_turns(times, runs, ["emulator", "emulator, --seed-cache off", "bare"], kept, answer)
-    for folder in list(PACKAGE.rglob("__pycache__")):
-        shutil.rmtree(folder)
+    drop_bytecode(PACKAGE)
     compiled = os.environ.get("PYTHONDONTWRITEBYTECODE")
     os.environ["PYTHONDONTWRITEBYTECODE"] = "1"  # for the children: none written between turns
     try:

@@ -7,7 +7,9 @@ polls them until they answer.
 
 from __future__ import annotations
 
+import compileall
 import json
+import shutil
 import socket
 import subprocess
 import time
@@ -106,3 +108,16 @@ def baseline_tree(commit: str) -> Path:
         )
         subprocess.run(["tar", "-x", "-C", str(tree)], input=archive.stdout, check=True)
     return tree
+
+
+def compile_package(package: Path) -> None:
+    """Write a package's bytecode, as pip does when it installs it (`PYTHONDONTWRITEBYTECODE` or
+    not): a start then imports it compiled, as the bare server imports aiohttp."""
+    compileall.compile_dir(package, quiet=1)
+
+
+def drop_bytecode(package: Path) -> None:
+    """Remove a package's bytecode: each start in place compiles its source again where
+    `PYTHONDONTWRITEBYTECODE` is set, and no later run reads what a bench compiled."""
+    for folder in list(package.rglob("__pycache__")):
+        shutil.rmtree(folder)

@@ -20,10 +20,8 @@ Writes bench/results/startup_split.json and .md (other options: bench/.cache/res
 from __future__ import annotations
 
 import argparse
-import compileall
 import json
 import os
-import shutil
 import subprocess
 import sys
 import time
@@ -34,7 +32,7 @@ from typing import Any
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import results as results_files
-from servers import BENCH, TOKEN, baseline_tree
+from servers import BENCH, TOKEN, baseline_tree, compile_package, drop_bytecode
 
 from emulator.testing import EmulatorProcess
 
@@ -78,14 +76,13 @@ def main() -> None:
     record["scenarios"] = {}
     try:
         for tree in trees.values():  # as installed: pip compiles a package's bytecode (ratios.py)
-            compileall.compile_dir(tree / "emulator", quiet=1)
+            compile_package(tree / "emulator")
         for scenario, runs in zip(SCENARIOS, (args.runs, args.million_runs), strict=True):
             if runs > 0:
                 record["scenarios"][scenario] = _split(SCENARIOS[scenario], runs, trees)
     finally:  # no bytecode left behind: later runs in place (tenants.py) measure what they did
         for tree in trees.values():
-            for folder in list((tree / "emulator").rglob("__pycache__")):
-                shutil.rmtree(folder)
+            drop_bytecode(tree / "emulator")
     record["load_average"]["end"] = os.getloadavg()
     table = markdown(record)
     print(table)
