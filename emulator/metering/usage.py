@@ -13,7 +13,6 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date
 from functools import lru_cache
-from itertools import chain, repeat
 from typing import Any
 
 import orjson
@@ -287,22 +286,24 @@ class _PlainRows:
         """Rows [a, b), comma-separated."""
         aggregation = self.aggregation
         folded = aggregation.fold_windows(self.cells, self.first + a, b - a)
-        if aggregation.counts:  # whole numbers below 2**63: as they are, `empty` for no cell
-            numbers = [0 if n is None else n for n in folded]
-        else:
-            numbers = _numbers(folded, aggregation.empty)
-        values = orjson.dumps(numbers)[1:-1].split(b",")
-        return _plain_json(self.prefix, self.labels.between(a, b), values)
+        if aggregation.counts:  # whole numbers below 2**63, which `%d` writes as orjson does
+            values = tuple([0 if n is None else n for n in folded])  # `empty` for no cell
+            return _plain_json(self.prefix, self.labels.slots(a, b, b"%d"), values)
+        numbers = _numbers(folded, aggregation.empty)
+        return _plain_json(self.prefix, self.labels.slots(a, b, b"%b"), _number_texts(numbers))
 
 
-def _plain_json(prefix: bytes, texts: list[bytes], values: list[bytes]) -> bytes:
-    """Rows without groups: prefix, label, value, then "}," and the next row's prefix; the last
-    "}" alone. Numbers and null hold no comma, so a dumps of the values split gives each text."""
-    between = b"}," + prefix
-    pieces = [prefix]
-    pieces += chain.from_iterable(zip(texts, values, repeat(between), strict=False))
-    pieces[-1] = b"}"
-    return b"".join(pieces)
+def _number_texts(numbers: list[Any]) -> tuple[bytes, ...]:
+    """Each number's JSON: numbers and null hold no comma, so one dumps of the list, split."""
+    return tuple(orjson.dumps(numbers)[1:-1].split(b","))
+
+
+def _plain_json(prefix: bytes, slots: list[bytes], values: tuple[Any, ...]) -> bytes:
+    """Rows without groups: prefix, then each window's slot (`_Labels.slots`) and value, joined
+    by "}," and the prefix again, all formatted by one `bytes %`; the last "}" alone. The prefix's
+    own `%`s (a metric's name may hold one) are doubled, so only the slots take values."""
+    between = b"}," + prefix.replace(b"%", b"%%")
+    return prefix + between.join(slots) % values + b"}"
 
 
 def _numbers(folded: list[Any], empty: Any) -> list[Any]:
@@ -409,11 +410,10 @@ class _RowReader:
             head = b'{"customer_id":' + orjson.dumps(customer_id)
         # The bytes orjson makes of the dict's first three keys, without the closing brace.
         prefix = head + _metric_json(self.matcher.metric.id, self.matcher.metric.name)
-        # Numbers and null hold no comma: one dumps of the list gives each number's text.
-        values = orjson.dumps(self.values(a, b))[1:-1].split(b",")
-        texts = labels.between(a, b)
+        values = _number_texts(self.values(a, b))
         if self.scope.group_key is None:
-            return _plain_json(prefix, texts, values)
+            return _plain_json(prefix, labels.slots(a, b, b"%b"), values)
+        texts = labels.between(a, b)
         groups = [
             (orjson.dumps(wanted) + b":", orjson.dumps(self.group_numbers(wanted, a, b))[1:-1])
             for wanted in self.group_values
@@ -500,6 +500,19 @@ class _Labels:
                 found = made[index] = _label_bytes(*self.windows.bounds(index))
             out.append(found)
         return out
+
+    def slots(self, a: int, b: int, spec: bytes) -> list[bytes]:
+        """Windows [a, b) as `between` gives them, each followed by `spec` (`%d` or `%b`): a
+        row's text after its prefix, its value's place kept for one `bytes %` of the rows."""
+        if len(self.windows) <= _LABELS_AT_ONCE:
+            return _all_slots(self.windows, spec)[a:b]
+        return [label + spec for label in self.between(a, b)]
+
+
+@lru_cache(maxsize=64)
+def _all_slots(windows: Windows, spec: bytes) -> list[bytes]:
+    """`_all_labels`, each followed by `spec`: kept across queries, as the labels are."""
+    return [label + spec for label in _all_labels(windows)]
 
 
 @lru_cache(maxsize=64)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import random
 
 import orjson
@@ -61,3 +62,26 @@ class TestPages:
             page = UsagePage(store, scope, position, 3)
             body = b",".join(page.chunks())
             assert (body, page.following) == row_by_row(store, scope, position, 3)
+
+    @pytest.mark.parametrize("window_size", ["hour", "day", "none"])
+    def test_names_with_percent_signs(self, window_size: str) -> None:
+        """A row's text is formatted by `bytes %`: a `%` in a metric's name stays as it is."""
+        document = generate(4, customers=2, days=2, events=300)
+        document = dataclasses.replace(
+            document,
+            billable_metrics=[
+                metric.model_copy(update={"name": f"{metric.name} 100% %d %b %% %s {i}"})
+                for i, metric in enumerate(document.billable_metrics)
+            ],
+        )
+        store = Store.from_document(document)
+        query = {
+            "starting_on": "2024-01-01T00:00:00Z",
+            "ending_before": "2024-01-03T00:00:00Z",
+            "window_size": window_size,
+        }
+        scope = UsageScope.resolve(store, UsageQuery.model_validate(query))
+        page = UsagePage(store, scope, None, 10**6)
+        body = b",".join(page.chunks())
+        assert b"100% %d %b %% %s" in body
+        assert (body, page.following) == row_by_row(store, scope, None, 10**6)
