@@ -8,7 +8,7 @@ in the order they were added: a customer changed by a tenant keeps its place in 
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
+from collections.abc import ItemsView, Iterator, Mapping, ValuesView
 from typing import Any, Final, Generic, TypeVar, overload
 
 __all__ = ["Layered"]
@@ -54,16 +54,35 @@ class Layered(Mapping[K, V], Generic[K, V]):
         return default if value is _GONE else value
 
     def __iter__(self) -> Iterator[K]:
+        whole = self._whole()
+        return self._merged() if whole is None else iter(whole)
+
+    def _whole(self) -> Mapping[K, V] | None:
+        """The one side that holds every entry as it is, when there is one: then keys, values and
+        items are that side's own, read in C rather than a lookup per key. A top over an empty
+        base holds no tombstone: a deletion there removes the key."""
+        if not self.top:
+            return self.base
+        if not self.base:
+            return self.top
+        return None
+
+    def _merged(self) -> Iterator[K]:
         top, base = self.top, self.base
-        if not top:
-            yield from base
-            return
         for key in base:
             if top.get(key) is not _GONE:
                 yield key
         for key, value in top.items():
             if value is not _GONE and key not in base:
                 yield key
+
+    def values(self) -> ValuesView[V]:
+        whole = self._whole()
+        return super().values() if whole is None else whole.values()
+
+    def items(self) -> ItemsView[K, V]:
+        whole = self._whole()
+        return super().items() if whole is None else whole.items()
 
     def __len__(self) -> int:
         return self._len

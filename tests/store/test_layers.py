@@ -67,6 +67,26 @@ class TestLayered:
         with pytest.raises(KeyError):
             layered["a"]
 
+    @pytest.mark.parametrize("base_size", [0, 3])
+    def test_views_match_a_read_per_key(self, base_size: int) -> None:
+        """Keys, values and items, whichever side they are read from, are what reading the
+        merged keys one at a time gives, after every write and deletion."""
+        rng = random.Random(base_size)
+        for _ in range(50):
+            base = {f"k{i}": i for i in range(base_size)}
+            layered: Layered[str, int] = Layered(base)
+            for step in range(12):
+                key = f"k{rng.randrange(6)}"
+                if key in layered and rng.random() < 0.4:
+                    del layered[key]
+                else:
+                    layered[key] = step
+                keys = list(layered._merged())
+                assert list(layered) == keys
+                assert list(layered.values()) == [layered[k] for k in keys]
+                assert list(layered.items()) == [(k, layered[k]) for k in keys]
+                assert len(layered) == len(keys)
+
 
 def customer(n: int, aliases: list[str]) -> CustomerRecord:
     return CustomerRecord.model_validate(
