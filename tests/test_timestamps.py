@@ -7,7 +7,10 @@ from datetime import UTC, datetime, timedelta, timezone
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from pydantic import ValidationError
 
+from emulator.wire import models
+from emulator.wire.models import UsageQuery
 from emulator.wire.timestamps import format_rfc3339, parse_rfc3339, parse_rfc3339_all
 
 
@@ -187,3 +190,26 @@ class TestParseAll:
                     parse_rfc3339_all(texts[: n + 1])
             else:
                 assert parse_rfc3339_all(texts[: n + 1]) == expected
+
+
+class TestModelTimestamps:
+    """A model's timestamp fields read short texts through a memo of parse_rfc3339: the same
+    value or the same refusal every time, and a long text parsed but never kept."""
+
+    def test_memo_gives_what_parse_gives(self) -> None:
+        models._parsed.cache_clear()
+        long = "2024-01-01T00:00:00." + "1" * 5000 + "Z"
+        for _ in range(2):
+            query = UsageQuery.model_validate(
+                {"starting_on": long, "ending_before": "2024-01-02T00:00:00Z", "window_size": "day"}
+            )
+            assert (query.starting_on, query.ending_before) == (
+                parse_rfc3339(long),
+                parse_rfc3339("2024-01-02T00:00:00Z"),
+            )
+            for bad in ("2024-02-30T00:00:00Z", "2024-01-01T00:00:00"):
+                with pytest.raises(ValidationError, match="must be an RFC 3339 timestamp"):
+                    UsageQuery.model_validate(
+                        {"starting_on": bad, "ending_before": long, "window_size": "day"}
+                    )
+        assert models._parsed.cache_info().currsize == 1  # the short bound alone
