@@ -44,6 +44,8 @@ JOURNALED_HEADERS = (
 # tracemalloc: an entry with a 100-byte body and five headers takes about 880 bytes, 300 of them
 # text.
 _ENTRY_OVERHEAD = 600
+# The longest `at` as it is given back (format_rfc3339), counted for every entry.
+_AT_CHARS = len("2024-01-01T00:00:00.123456Z")
 # Bodies longer than this are kept compressed (level 1: about 50 µs for 18 KB).
 _COMPRESS_OVER = 1024
 
@@ -67,7 +69,7 @@ class _Entry(NamedTuple):
     body_size: int
     headers: dict[str, str]
     status: int | None
-    at: str
+    at: int  # epoch microseconds, written out when the journal is read
     cost: int  # bytes counted against the journal's ceiling
 
     def render(self) -> dict[str, Any]:
@@ -80,7 +82,7 @@ class _Entry(NamedTuple):
         }
         if self.body_size > len(kept):
             entry.update(body_truncated=True, body_size=self.body_size)
-        entry.update(headers=self.headers, status=self.status, at=self.at)
+        entry.update(headers=self.headers, status=self.status, at=format_rfc3339(self.at))
         return entry
 
 
@@ -136,8 +138,9 @@ class Journal:
         compressed = len(kept) > _COMPRESS_OVER
         if compressed:
             kept = zlib.compress(kept, 1)
-        at = format_rfc3339(at_micros)
-        text = [method, path, at, *query, *query.values(), *headers, *headers.values()]
-        cost += sum(map(len, text))
-        entry = _Entry(method, path, query, kept, compressed, len(body), headers, status, at, cost)
+        text = [method, path, *query, *query.values(), *headers, *headers.values()]
+        cost += sum(map(len, text)) + _AT_CHARS
+        entry = _Entry(
+            method, path, query, kept, compressed, len(body), headers, status, at_micros, cost
+        )
         self.entries.add(entry, self.size, self.max_bytes)
