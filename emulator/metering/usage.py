@@ -478,6 +478,7 @@ class _Labels:
         self._texts: dict[int, tuple[str, str]] = {}
         self._bytes: dict[int, bytes] = {}
         self._all: list[bytes] | None = None  # every window's, for a query of few windows
+        self._slots: dict[bytes, list[bytes]] = {}  # every window's slots, by spec, likewise
 
     def text(self, index: int) -> tuple[str, str]:
         found = self._texts.get(index)
@@ -504,8 +505,11 @@ class _Labels:
     def slots(self, a: int, b: int, spec: bytes) -> list[bytes]:
         """Windows [a, b) as `between` gives them, each followed by `spec` (`%d` or `%b`): a
         row's text after its prefix, its value's place kept for one `bytes %` of the rows."""
-        if len(self.windows) <= _LABELS_AT_ONCE:
-            return _all_slots(self.windows, spec)[a:b]
+        whole = self._slots.get(spec)
+        if whole is None and len(self.windows) <= _LABELS_AT_ONCE:
+            whole = self._slots[spec] = _all_slots(self.windows, spec)
+        if whole is not None:
+            return whole[a:b]
         return [label + spec for label in self.between(a, b)]
 
 
