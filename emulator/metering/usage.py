@@ -8,6 +8,7 @@ whatever the number of events stored.
 
 from __future__ import annotations
 
+import re
 from bisect import bisect_left
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -44,6 +45,7 @@ _INT64 = 2**63
 CHUNK_NUMBERS = 2048
 _LABELS_AT_ONCE = 1024  # a query with at most this many windows makes all its labels at once
 _PAIR_COST = 16  # a (customer, metric) pair's set-up, counted as this many numbers
+_LONG_INT = re.compile(rb"\d{19}")  # an int of 2**63 or more has at least 19 digits
 _EPOCH_ORDINAL = date(1970, 1, 1).toordinal()
 
 
@@ -289,13 +291,26 @@ class _PlainRows:
         if aggregation.counts:  # whole numbers below 2**63, which `%d` writes as orjson does
             values = tuple([0 if n is None else n for n in folded])  # `empty` for no cell
             return _plain_json(self.prefix, self.labels.slots(a, b, b"%d"), values)
-        numbers = _numbers(folded, aggregation.empty)
-        return _plain_json(self.prefix, self.labels.slots(a, b, b"%b"), _number_texts(numbers))
+        texts = _value_texts(folded, aggregation.empty)
+        return _plain_json(self.prefix, self.labels.slots(a, b, b"%b"), texts)
 
 
-def _number_texts(numbers: list[Any]) -> tuple[bytes, ...]:
-    """Each number's JSON: numbers and null hold no comma, so one dumps of the list, split."""
-    return tuple(orjson.dumps(numbers)[1:-1].split(b","))
+def _value_texts(folded: list[Any], empty: Any) -> tuple[bytes, ...]:
+    """Each window's `value` as JSON: what `_numbers` gives, as text. Numbers and null hold no
+    comma, so one dumps of the list, split. Cells are finite (property values are, and sums
+    saturate), so orjson writes each number as `json_number` gives it, except an integral float
+    (a text ending in ".0", or with an exponent) and an int of 2**63 or more in size (orjson
+    writes those below 2**64, 19 digits or more, and refuses the rest): a list holding any of
+    them is converted a number at a time."""
+    try:
+        raw = orjson.dumps(folded)
+    except orjson.JSONEncodeError:
+        raw = b"e"
+    if b"e" in raw or b".0," in raw or raw.endswith(b".0]") or _LONG_INT.search(raw):
+        raw = orjson.dumps(_numbers(folded, empty))
+    elif empty is not None and b"null" in raw:  # a window without a cell
+        raw = raw.replace(b"null", orjson.dumps(empty))
+    return tuple(raw[1:-1].split(b","))
 
 
 def _plain_json(prefix: bytes, slots: list[bytes], values: tuple[Any, ...]) -> bytes:
@@ -410,7 +425,8 @@ class _RowReader:
             head = b'{"customer_id":' + orjson.dumps(customer_id)
         # The bytes orjson makes of the dict's first three keys, without the closing brace.
         prefix = head + _metric_json(self.matcher.metric.id, self.matcher.metric.name)
-        values = _number_texts(self.values(a, b))
+        # Numbers and null hold no comma: one dumps of the list gives each number's text.
+        values = tuple(orjson.dumps(self.values(a, b))[1:-1].split(b","))
         if self.scope.group_key is None:
             return _plain_json(prefix, labels.slots(a, b, b"%b"), values)
         texts = labels.between(a, b)

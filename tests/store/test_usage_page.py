@@ -4,12 +4,20 @@ from __future__ import annotations
 
 import dataclasses
 import random
+from typing import Any
 
 import orjson
 import pytest
 
 from emulator.metering.store import Store
-from emulator.metering.usage import Position, UsagePage, UsageScope, iter_rows
+from emulator.metering.usage import (
+    Position,
+    UsagePage,
+    UsageScope,
+    _value_texts,
+    iter_rows,
+    json_number,
+)
 from emulator.scenario.seed import generate
 from emulator.wire.models import UsageQuery
 from tests.store.test_usage_brute_force import random_query
@@ -85,3 +93,51 @@ class TestPages:
         body = b",".join(page.chunks())
         assert b"100% %d %b %% %s" in body
         assert (body, page.following) == row_by_row(store, scope, None, 10**6)
+
+
+# Folded values of every kind `value` writes: ints at and past 64 bits, integral floats (small,
+# at 1e16 and past 2**63, negative zero), fractions written with exponents, and windows without
+# a cell.
+EDGE_VALUES: list[Any] = [
+    None,
+    0,
+    7,
+    -7,
+    10**18,
+    2**63 - 1,
+    2**63,
+    2**64 - 1,
+    2**64,
+    -(2**63),
+    -(2**63) - 1,
+    10**400,
+    0.5,
+    -0.5,
+    0.1,
+    1.0,
+    -0.0,
+    3.0,
+    1e16,
+    2.5e20,
+    1.5e-7,
+    123456789.125,
+    1.7976931348623157e308,
+]
+
+
+class TestValueTexts:
+    """A pair's values as text (`_value_texts`) are orjson's text of `json_number` of each value,
+    `empty` for a window without a cell: what a row's dict gives (tests/store/test_usage_brute_
+    force.py holds those rows to a brute force)."""
+
+    @pytest.mark.parametrize("empty", [0, None])
+    def test_random_lists_of_edge_values(self, empty: Any) -> None:
+        rng = random.Random(7)
+        for _ in range(3000):
+            folded = [rng.choice(EDGE_VALUES) for _ in range(rng.randint(1, 6))]
+            if rng.random() < 0.5:  # most lists: ordinary numbers, and maybe one edge
+                folded = [rng.choice([None, 3, 12, 0.25, 4.75]) for _ in folded[1:]] + folded[:1]
+            expected = [
+                orjson.dumps(empty if value is None else json_number(value)) for value in folded
+            ]
+            assert list(_value_texts(folded, empty)) == expected, folded
