@@ -231,9 +231,16 @@ class Latest(Aggregation):
         return max(cells)[2]  # (timestamp, sequence) order: ties go to the one ingested last
 
     def fold_windows(self, series: Sequence[Series], start: int, n: int) -> list[Any]:
-        if len(series) == 1:
-            return [None if cell is None else cell[2] for cell in _dense(series[0], start, n)]
-        return _fold_each(self, series, start, n)
+        # The latest cell of each window, as `combine` merges them, then its value.
+        cells = (
+            _dense(series[0], start, n)
+            if len(series) == 1
+            else super().fold_windows(series, start, n)
+        )
+        return [None if cell is None else cell[2] for cell in cells]
+
+    # (timestamp, sequence, value): the later of two cells (sequences never tie), as `fold`.
+    combine = staticmethod(max)
 
 
 def _is_dense(cells: Series, n: int) -> bool:
