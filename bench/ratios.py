@@ -297,11 +297,12 @@ def _million(args: argparse.Namespace) -> dict[str, Any]:
     """Time to ready and RSS at a million events, this code against the baseline's, in turns.
     This code three times each round: with the seed cache off (its default: it generates and
     ingests), with an empty cache folder (the same, and it writes the entry), and with that
-    entry (it loads it). Then the dashboard query's latency at a million against at 10,000 (this
-    code), in turns."""
+    entry (it loads it). The dashboard query's latency at a million against at 10,000 (this code,
+    the 10,000 built), in turns, on the million built and on the million loaded: a store read back
+    from a pickle lies more compactly in memory than one built event by event, and reads faster."""
     body = CACHE / "ratios-dashboard.json"
     body.write_text(json.dumps(QUERY))
-    out: dict[str, Any] = {"baseline": args.baseline, "ready_s": {}, "rss_mb": {}}
+    out: dict[str, Any] = {"baseline": args.baseline, "ready_s": {}, "rss_mb": {}, "query": {}}
     built, cached = "this code, seed built", "this code, seed from its cache"
     written = "this code, seed built and its cache entry written"
     with ExitStack() as stack:
@@ -323,8 +324,8 @@ def _million(args: argparse.Namespace) -> dict[str, Any]:
                         out["ready_s"].setdefault(name, []).append(seconds)
                         out["rss_mb"].setdefault(name, []).append(rss)
                         print(f"bench: 1M events, {name}: ready in {seconds:.1f} s, {rss:.0f} MB")
-                        if name == cached and "query" not in out:
-                            out["query"] = _flat(process, body, args)
+                        if name in (built, cached) and name not in out["query"]:
+                            out["query"][name] = _flat(process, body, args)
                     finally:
                         process.stop()
     return out
@@ -513,16 +514,18 @@ def targets(record: dict[str, Any]) -> list[dict[str, Any]]:
                         "met": rss[name] <= rss[base],
                     }
                 )
-        p50 = million["query"]["p50_us"]
-        rows.append(
-            {
-                "what": "dashboard query (1000 rows, computed) at 1M events / at 10k (p50 latency)",
-                "target": "<= 1.2",
-                "measured": f"{p50['1M'] / p50['10k']:.2f} "
-                f"({p50['1M'] / 1000:.2f} vs {p50['10k'] / 1000:.2f} ms)",
-                "met": p50["1M"] <= 1.2 * p50["10k"],
-            }
-        )
+        for name, flat in million["query"].items():
+            p50 = flat["p50_us"]
+            rows.append(
+                {
+                    "what": "dashboard query (1000 rows, computed) at 1M events / at 10k (p50 "
+                    f"latency; the million's {name.split(', ')[1]})",
+                    "target": "<= 1.2",
+                    "measured": f"{p50['1M'] / p50['10k']:.2f} "
+                    f"({p50['1M'] / 1000:.2f} vs {p50['10k'] / 1000:.2f} ms)",
+                    "met": p50["1M"] <= 1.2 * p50["10k"],
+                }
+            )
     heavy = record["heaviest"]
     rows.append(
         {
