@@ -44,10 +44,16 @@ JOURNALED_HEADERS = (
 # tracemalloc: an entry with a 100-byte body and five headers takes about 880 bytes, 300 of them
 # text.
 _ENTRY_OVERHEAD = 600
-# The longest `at` as it is given back (format_rfc3339), counted for every entry.
-_AT_CHARS = len("2024-01-01T00:00:00.123456Z")
 # Bodies longer than this are kept compressed (level 1: about 50 µs for 18 KB).
 _COMPRESS_OVER = 1024
+
+
+def _at_chars(micros: int) -> int:
+    """The length of `format_rfc3339(micros)`, without writing it: `YYYY-MM-DDTHH:MM:SSZ` (a
+    timestamp's year has four digits), and a fraction's digits after a point, trailing zeros
+    left out."""
+    fraction = micros % 1_000_000
+    return 20 if fraction == 0 else 21 + len(f"{fraction:06d}".rstrip("0"))
 
 
 def journal_body(raw: bytes) -> Any:
@@ -139,7 +145,7 @@ class Journal:
         if compressed:
             kept = zlib.compress(kept, 1)
         text = [method, path, *query, *query.values(), *headers, *headers.values()]
-        cost += sum(map(len, text)) + _AT_CHARS
+        cost += sum(map(len, text)) + _at_chars(at_micros)
         entry = _Entry(
             method, path, query, kept, compressed, len(body), headers, status, at_micros, cost
         )

@@ -20,7 +20,7 @@ from aiohttp.test_utils import TestClient
 from aiohttp.web_protocol import RequestPayloadError
 
 from emulator.tenancy.idempotency import Answer, IdempotencyKeys
-from emulator.tenancy.journal import Journal
+from emulator.tenancy.journal import _ENTRY_OVERHEAD, Journal
 from emulator.web.middlewares import errors_middleware
 from emulator.web.routing import ROUTES, Route
 from emulator.wire.limits import (
@@ -34,6 +34,7 @@ from emulator.wire.limits import (
     USAGE_BODY,
 )
 from emulator.wire.pagination import _mac, _seal, encode_cursor
+from emulator.wire.timestamps import MAX_US, MIN_US
 from tests.api.conftest import AUTH
 from tests.api.test_ingest import api_calls, event
 from tests.api.test_usage_validation import VALID, error_of
@@ -499,3 +500,26 @@ class TestClientErrors:
         client = await aiohttp_client(app)
         response = await client.post("/v1/ingest")
         assert await error_of(response, status) == message
+
+
+class TestJournalTimes:
+    """An entry's time is written when the journal is read, and counted at that length."""
+
+    @pytest.mark.parametrize(
+        ("at", "text"),
+        [
+            (0, "1970-01-01T00:00:00Z"),
+            (1_700_000_000_123_456, "2023-11-14T22:13:20.123456Z"),
+            (1_700_000_000_500_000, "2023-11-14T22:13:20.5Z"),
+            (1_700_000_000_000_010, "2023-11-14T22:13:20.00001Z"),
+            (MIN_US, "0001-01-01T00:00:00Z"),
+            (MAX_US, "9999-12-31T23:59:59.999999Z"),
+        ],
+    )
+    def test_time_given_back_and_counted(self, at: int, text: str) -> None:
+        journal = Journal(10)
+        journal.record("POST", "/v1/usage", {"n": "1"}, b"{}", {"Content-Type": "x"}, 200, at)
+        (entry,) = journal.entries
+        assert entry["at"] == text
+        words = ["POST", "/v1/usage", "n", "1", "Content-Type", "x", text]
+        assert journal.entries.bytes == len(b"{}") + _ENTRY_OVERHEAD + sum(map(len, words))
