@@ -59,11 +59,12 @@ class Layered(Mapping[K, V], Generic[K, V]):
 
     def _whole(self) -> Mapping[K, V] | None:
         """The one side that holds every entry as it is, when there is one: then keys, values and
-        items are that side's own, read in C rather than a lookup per key. A top over an empty
-        base holds no tombstone: a deletion there removes the key."""
+        items are that side's own, read in C rather than a lookup per key (so a view is one of
+        the moment it is taken: callers read it at once). A top over an empty dict holds no
+        tombstone: a deletion there removes the key."""
         if not self.top:
             return self.base
-        if not self.base:
+        if type(self.base) is dict and not self.base:
             return self.top
         return None
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import random
+from collections.abc import Mapping
 from typing import Any
 
 import orjson
@@ -67,24 +68,36 @@ class TestLayered:
         with pytest.raises(KeyError):
             layered["a"]
 
-    @pytest.mark.parametrize("base_size", [0, 3])
-    def test_views_match_a_read_per_key(self, base_size: int) -> None:
-        """Keys, values and items, whichever side they are read from, are what reading the
-        merged keys one at a time gives, after every write and deletion."""
-        rng = random.Random(base_size)
+    @pytest.mark.parametrize(("base_size", "nested"), [(0, False), (3, False), (3, True)])
+    def test_views_follow_the_order_rule(self, base_size: int, nested: bool) -> None:
+        """Keys, values and items, whichever side they are read from, after every write and
+        deletion: the base's keys in its order (with the top's values), then the keys only the
+        top has, in the order they came. A base may itself be a layer."""
+        rng = random.Random(base_size + nested)
         for _ in range(50):
-            base = {f"k{i}": i for i in range(base_size)}
+            plain = {f"k{i}": i for i in range(base_size)}
+            base: Mapping[str, int] = plain
+            if nested:  # the same entries, the first in the inner base
+                inner: Layered[str, int] = Layered({"k0": 0})
+                inner["k1"], inner["k2"] = 1, 2
+                base = inner
             layered: Layered[str, int] = Layered(base)
+            values = dict(plain)  # the mapping as it should read
+            added: dict[str, None] = {}  # the keys only the top has, in the order they came
             for step in range(12):
                 key = f"k{rng.randrange(6)}"
-                if key in layered and rng.random() < 0.4:
+                if key in values and rng.random() < 0.4:
                     del layered[key]
+                    del values[key]
+                    added.pop(key, None)
                 else:
-                    layered[key] = step
-                keys = list(layered._merged())
+                    layered[key] = values[key] = step
+                    if key not in plain:
+                        added.setdefault(key, None)
+                keys = [k for k in plain if k in values] + list(added)
                 assert list(layered) == keys
-                assert list(layered.values()) == [layered[k] for k in keys]
-                assert list(layered.items()) == [(k, layered[k]) for k in keys]
+                assert list(layered.values()) == [values[k] for k in keys]
+                assert list(layered.items()) == [(k, values[k]) for k in keys]
                 assert len(layered) == len(keys)
 
 
