@@ -301,12 +301,19 @@ def _value_texts(folded: list[Any], empty: Any) -> tuple[bytes, ...]:
     saturate), so orjson writes each number as `json_number` gives it, except an integral float
     (a text ending in ".0", or with an exponent) and an int of 2**63 or more in size (orjson
     writes those below 2**64, 19 digits or more, and refuses the rest): a list holding any of
-    them is converted a number at a time."""
+    them is converted a number at a time, and so is one with more nulls than windows without a
+    cell (orjson writes inf and nan as null, though no cell holds one)."""
     try:
         raw = orjson.dumps(folded)
     except orjson.JSONEncodeError:
         raw = b"e"
-    if b"e" in raw or b".0," in raw or raw.endswith(b".0]") or _LONG_INT.search(raw):
+    if (
+        b"e" in raw
+        or b".0," in raw
+        or raw.endswith(b".0]")
+        or _LONG_INT.search(raw)
+        or raw.count(b"null") != folded.count(None)
+    ):
         raw = orjson.dumps(_numbers(folded, empty))
     elif empty is not None and b"null" in raw:  # a window without a cell
         raw = raw.replace(b"null", orjson.dumps(empty))
@@ -531,7 +538,8 @@ class _Labels:
 
 @lru_cache(maxsize=64)
 def _all_slots(windows: Windows, spec: bytes) -> list[bytes]:
-    """`_all_labels`, each followed by `spec`: kept across queries, as the labels are."""
+    """`_all_labels`, each followed by `spec`: kept across queries, as the labels are (at most
+    64 lists of 1024 slots, under 8 MB)."""
     return [label + spec for label in _all_labels(windows)]
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import math
 import random
 from typing import Any
 
@@ -11,6 +12,7 @@ import pytest
 
 from emulator.metering.store import Store
 from emulator.metering.usage import (
+    _LABELS_AT_ONCE,
     Position,
     UsagePage,
     UsageScope,
@@ -71,6 +73,22 @@ class TestPages:
             body = b",".join(page.chunks())
             assert (body, page.following) == row_by_row(store, scope, position, 3)
 
+    def test_more_windows_than_labels_made_at_once(self) -> None:
+        """Hour windows over 44 days (1,056, past `_LABELS_AT_ONCE`): labels and slots are made
+        per chunk of windows rather than for the whole query."""
+        store = Store.from_document(generate(5, customers=2, days=44, events=800))
+        query = {
+            "starting_on": "2024-01-01T00:00:00Z",
+            "ending_before": "2024-02-14T00:00:00Z",
+            "window_size": "hour",
+        }
+        scope = UsageScope.resolve(store, UsageQuery.model_validate(query))
+        assert len(scope.windows) > _LABELS_AT_ONCE
+        for limit in (700, 10**6):
+            page = UsagePage(store, scope, None, limit)
+            body = b",".join(page.chunks())
+            assert (body, page.following) == row_by_row(store, scope, None, limit)
+
     @pytest.mark.parametrize("window_size", ["hour", "day", "none"])
     def test_names_with_percent_signs(self, window_size: str) -> None:
         """A row's text is formatted by `bytes %`: a `%` in a metric's name stays as it is."""
@@ -96,8 +114,8 @@ class TestPages:
 
 
 # Folded values of every kind `value` writes: ints at and past 64 bits, integral floats (small,
-# at 1e16 and past 2**63, negative zero), fractions written with exponents, and windows without
-# a cell.
+# at 1e16 and past 2**63, negative zero), fractions written with exponents, windows without a
+# cell, and the non-finite floats that orjson would write as null.
 EDGE_VALUES: list[Any] = [
     None,
     0,
@@ -122,6 +140,9 @@ EDGE_VALUES: list[Any] = [
     1.5e-7,
     123456789.125,
     1.7976931348623157e308,
+    math.inf,  # no cell holds one (values are finite, sums saturate), but were one to
+    -math.inf,
+    math.nan,
 ]
 
 
