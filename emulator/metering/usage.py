@@ -8,7 +8,6 @@ whatever the number of events stored.
 
 from __future__ import annotations
 
-import re
 from bisect import bisect_left
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -45,7 +44,6 @@ _INT64 = 2**63
 CHUNK_NUMBERS = 2048
 _LABELS_AT_ONCE = 1024  # a query with at most this many windows makes all its labels at once
 _PAIR_COST = 16  # a (customer, metric) pair's set-up, counted as this many numbers
-_LONG_INT = re.compile(rb"\d{19}")  # an int of 2**63 or more has at least 19 digits
 _EPOCH_ORDINAL = date(1970, 1, 1).toordinal()
 
 
@@ -299,21 +297,16 @@ def _value_texts(folded: list[Any], empty: Any) -> tuple[bytes, ...]:
     """Each window's `value` as JSON: what `_numbers` gives, as text. Numbers and null hold no
     comma, so one dumps of the list, split. Cells are finite (property values are, and sums
     saturate), so orjson writes each number as `json_number` gives it, except an integral float
-    (a text ending in ".0", or with an exponent) and an int of 2**63 or more in size (orjson
-    writes those below 2**64, 19 digits or more, and refuses the rest): a list holding any of
-    them is converted a number at a time, and so is one with more nulls than windows without a
-    cell (orjson writes inf and nan as null, though no cell holds one)."""
+    (a text ending in ".0", or with an exponent) and an int of 2**63 or more in size: a list
+    holding either is converted a number at a time, and so is one with an int past 53 bits (which
+    orjson's strict option refuses, a cheap bound that holds the others). (orjson would write inf
+    and nan as null: no cell holds one, since `as_number` refuses them and `add_saturating` never
+    makes one.)"""
     try:
-        raw = orjson.dumps(folded)
+        raw = orjson.dumps(folded, option=orjson.OPT_STRICT_INTEGER)
     except orjson.JSONEncodeError:
         raw = b"e"
-    if (
-        b"e" in raw
-        or b".0," in raw
-        or raw.endswith(b".0]")
-        or _LONG_INT.search(raw)
-        or raw.count(b"null") != folded.count(None)
-    ):
+    if b"e" in raw or b".0," in raw or raw.endswith(b".0]"):
         raw = orjson.dumps(_numbers(folded, empty))
     elif empty is not None and b"null" in raw:  # a window without a cell
         raw = raw.replace(b"null", orjson.dumps(empty))
