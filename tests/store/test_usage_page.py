@@ -36,6 +36,19 @@ def row_by_row(
     return b",".join(rows), None
 
 
+def page_of(
+    store: Store, scope: UsageScope, position: Position | None, limit: int
+) -> tuple[bytes, Position | None]:
+    """`UsagePage`'s rows, joined, and where the next page starts."""
+    page = UsagePage(store, scope, position, limit)
+    return b",".join(page.chunks()), page.following
+
+
+def scope_of(store: Store, starting_on: str, ending_before: str, window_size: str) -> UsageScope:
+    query = {"starting_on": starting_on, "ending_before": ending_before, "window_size": window_size}
+    return UsageScope.resolve(store, UsageQuery.model_validate(query))
+
+
 class TestPages:
     """Every page, at every page size, is byte for byte the rows `iter_rows` gives, and points at
     the same next row."""
@@ -51,42 +64,27 @@ class TestPages:
             for limit in (1, 7, 24, 10**6):
                 position: Position | None = None
                 while True:
-                    page = UsagePage(store, scope, position, limit)
-                    body = b",".join(page.chunks())
-                    assert (body, page.following) == row_by_row(store, scope, position, limit)
-                    if page.following is None:
+                    body, following = page_of(store, scope, position, limit)
+                    assert (body, following) == row_by_row(store, scope, position, limit)
+                    if following is None:
                         break
-                    position = page.following
+                    position = following
 
     def test_positions_past_the_windows(self) -> None:
         """A position whose window index is past the last window starts at the next series."""
         store = Store.from_document(generate(3, customers=3, days=2, events=500))
-        query = {
-            "starting_on": "2024-01-01T00:00:00Z",
-            "ending_before": "2024-01-03T00:00:00Z",
-            "window_size": "day",
-        }
-        scope = UsageScope.resolve(store, UsageQuery.model_validate(query))
+        scope = scope_of(store, "2024-01-01T00:00:00Z", "2024-01-03T00:00:00Z", "day")
         for position in [(scope.customer_ids[0], scope.metric_ids[0], 5), ("zz", "zz", 0)]:
-            page = UsagePage(store, scope, position, 3)
-            body = b",".join(page.chunks())
-            assert (body, page.following) == row_by_row(store, scope, position, 3)
+            assert page_of(store, scope, position, 3) == row_by_row(store, scope, position, 3)
 
     def test_more_windows_than_labels_made_at_once(self) -> None:
         """Hour windows over 44 days (1,056, past `_LABELS_AT_ONCE`): labels and slots are made
         per chunk of windows rather than for the whole query."""
         store = Store.from_document(generate(5, customers=2, days=44, events=800))
-        query = {
-            "starting_on": "2024-01-01T00:00:00Z",
-            "ending_before": "2024-02-14T00:00:00Z",
-            "window_size": "hour",
-        }
-        scope = UsageScope.resolve(store, UsageQuery.model_validate(query))
+        scope = scope_of(store, "2024-01-01T00:00:00Z", "2024-02-14T00:00:00Z", "hour")
         assert len(scope.windows) > _LABELS_AT_ONCE
         for limit in (700, 10**6):
-            page = UsagePage(store, scope, None, limit)
-            body = b",".join(page.chunks())
-            assert (body, page.following) == row_by_row(store, scope, None, limit)
+            assert page_of(store, scope, None, limit) == row_by_row(store, scope, None, limit)
 
     @pytest.mark.parametrize("window_size", ["hour", "day", "none"])
     def test_names_with_percent_signs(self, window_size: str) -> None:
@@ -100,16 +98,10 @@ class TestPages:
             ],
         )
         store = Store.from_document(document)
-        query = {
-            "starting_on": "2024-01-01T00:00:00Z",
-            "ending_before": "2024-01-03T00:00:00Z",
-            "window_size": window_size,
-        }
-        scope = UsageScope.resolve(store, UsageQuery.model_validate(query))
-        page = UsagePage(store, scope, None, 10**6)
-        body = b",".join(page.chunks())
+        scope = scope_of(store, "2024-01-01T00:00:00Z", "2024-01-03T00:00:00Z", window_size)
+        body, following = page_of(store, scope, None, 10**6)
         assert b"100% %d %b %% %s" in body
-        assert (body, page.following) == row_by_row(store, scope, None, 10**6)
+        assert (body, following) == row_by_row(store, scope, None, 10**6)
 
 
 # Folded values of every kind `value` writes: ints at and past 64 bits, integral floats (small,
