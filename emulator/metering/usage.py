@@ -294,14 +294,12 @@ class _PlainRows:
 
 
 def _value_texts(folded: list[Any], empty: Any) -> tuple[bytes, ...]:
-    """Each window's `value` as JSON: what `_numbers` gives, as text. Numbers and null hold no
-    comma, so one dumps of the list, split. Cells are finite (property values are, and sums
-    saturate), so orjson writes each number as `json_number` gives it, except an integral float
-    (a text ending in ".0", or with an exponent) and an int of 2**63 or more in size: a list
-    holding either is converted a number at a time, and so is one with an int past 53 bits (which
-    orjson's strict option refuses, a cheap bound that holds the others). (orjson would write inf
-    and nan as null: no cell holds one, since `as_number` refuses them and `add_saturating` never
-    makes one.)"""
+    """Each window's `value` as JSON, as `_numbers` gives it: one dumps of the list, split
+    (numbers and null hold no comma). orjson writes a number as `json_number` does unless it is
+    an integral float (a text with ".0" or an exponent) or an int of 2**63 or more: a list with
+    either, or with any int past 53 bits (orjson's strict option refuses it, a cheap bound that
+    holds those), is converted a number at a time. No cell is inf or nan, which orjson would
+    write as null: `as_number` refuses them and sums saturate."""
     try:
         raw = orjson.dumps(folded, option=orjson.OPT_STRICT_INTEGER)
     except orjson.JSONEncodeError:
