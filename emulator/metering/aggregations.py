@@ -232,11 +232,7 @@ class Latest(Aggregation):
 
     def fold_windows(self, series: Sequence[Series], start: int, n: int) -> list[Any]:
         # The latest cell of each window, as `combine` merges them, then its value.
-        cells = (
-            _dense(series[0], start, n)
-            if len(series) == 1
-            else super().fold_windows(series, start, n)
-        )
+        cells = super().fold_windows(series, start, n)
         return [None if cell is None else cell[2] for cell in cells]
 
     # (timestamp, sequence, value): the later of two cells (sequences never tie), as `fold`.
