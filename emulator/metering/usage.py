@@ -423,8 +423,8 @@ class _RowReader:
             head = b'{"customer_id":' + orjson.dumps(customer_id)
         # The bytes orjson makes of the dict's first three keys, without the closing brace.
         prefix = head + _metric_json(self.matcher.metric.id, self.matcher.metric.name)
-        # Numbers and null hold no comma: one dumps of the list gives each number's text.
-        values = tuple(orjson.dumps(self.values(a, b))[1:-1].split(b","))
+        folded = self._fold(self.series, a, b)
+        values = _value_texts(folded, self.matcher.aggregation.empty)
         if self.scope.group_key is None:
             return _plain_json(prefix, labels.slots(a, b, b"%b"), values)
         texts = labels.between(a, b)
