@@ -1,6 +1,7 @@
-"""The seed built ahead in a forked child (`emulator/scenario/ahead.py`) is the seed built in place;
-a child that fails or sends too little leaves the parent to build it, a child no one reads is
-killed, and a started emulator keeps no child once it listens."""
+"""The seed made ahead in a forked child (`emulator/scenario/ahead.py`) is the seed built in place,
+whether the child builds the store or streams the events; a child that fails or sends too little
+(or too much) leaves the parent to build it, a child no one reads is killed, and a started emulator
+keeps no child once it listens."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ import subprocess
 import sys
 import textwrap
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -21,7 +23,7 @@ pytestmark = pytest.mark.skipif(sys.platform != "linux", reason="built ahead on 
 # (None when it gives none), and whether any child process is left.
 PROGRAM = textwrap.dedent(
     """
-    import hashlib, os, signal, sys
+    import hashlib, os, pickle, signal, sys
     import orjson
     from emulator.metering.usage import UsagePage, UsageScope
     from emulator.scenario import ahead, initial
@@ -51,6 +53,25 @@ PROGRAM = textwrap.dedent(
     if mode == "in place":
         print(True, digest(initial.build_scenario(*options)), False)
         sys.exit()
+    if mode.startswith("streamed"):  # streamed from this size on, in frames of 700 events
+        ahead.AHEAD_BELOW, ahead.FRAME = 1_000, 700
+    if mode in ("streamed, cut short", "streamed, too many"):  # a child with a stream gone wrong
+        from emulator.scenario.seed import generate
+        events = [tuple(e) for e in generate(*options).events]
+        frames = [events[:700], events[700:]] if mode.endswith("many") else [events[:700]]
+        read, write = os.pipe()
+        pid = os.fork()
+        if pid == 0:
+            with os.fdopen(write, "wb") as out:
+                for frame in frames:
+                    data = pickle.dumps(frame + frame[:1] if mode.endswith("many") else frame)
+                    out.write(len(data).to_bytes(8, "big") + data)
+            os._exit(0)
+        os.close(write)
+        ahead._streams[options] = (pid, read)
+        store, catalog = initial._generated(settings)  # says why on stderr, and builds here
+        print(True, digest((store, initial.build_scenario(*options)[1])), children_left())
+        sys.exit()
     if mode == "fail":
         def fail(*options):
             raise RuntimeError("the child fails")
@@ -69,10 +90,20 @@ PROGRAM = textwrap.dedent(
         ahead._pending[options] = (pid, read)
     else:
         ahead.start(settings)
-    started = bool(ahead._pending)
-    if mode == "never read":
+    started = bool(ahead._pending or ahead._streams)
+    if mode in ("never read", "streamed, never read"):
         ahead.discard()
         print(started, None, children_left())
+        sys.exit()
+    if mode == "streamed, dropped":  # a stream read in part, then let go
+        stream = ahead.events(options, settings.events)
+        next(stream)
+        stream.close()
+        print(started, None, children_left())
+        sys.exit()
+    if mode == "streamed":
+        taken = initial.build_scenario(*options, ahead.events(options, settings.events))
+        print(started, digest(taken), children_left())
         sys.exit()
     taken = ahead.take(options)
     print(started, None if taken is None else digest(taken), children_left())
@@ -105,6 +136,32 @@ def test_a_child_no_one_reads_is_killed() -> None:
     assert run("never read") == ("True", "None", "False")
 
 
+def test_a_streamed_scenario_is_the_scenario_built_in_place() -> None:
+    """Events streamed by the child in frames (`ahead.events`), ingested by the parent: the same
+    store, usage and rating fields, and the child reaped once its last frame is read."""
+    _, in_place, _ = run("in place")
+    assert run("streamed") == ("True", in_place, "False")
+
+
+@pytest.mark.parametrize("mode", ["streamed, cut short", "streamed, too many"])
+def test_a_stream_gone_wrong_leaves_the_parent_to_build(mode: str) -> None:
+    """One frame and then the end of the pipe, or a frame past the count: `initial._generated`
+    catches `StreamCut`, says so, and builds the scenario itself."""
+    _, in_place, _ = run("in place")
+    done = subprocess.run(
+        [sys.executable, "-c", PROGRAM, mode], capture_output=True, text=True, check=True
+    )
+    assert tuple(done.stdout.split()) == ("True", in_place, "False")
+    assert "metronome-emulator: generating the events here: " in done.stderr
+
+
+@pytest.mark.parametrize("mode", ["streamed, never read", "streamed, dropped"])
+def test_a_streaming_child_no_one_reads_to_the_end_is_killed(mode: str) -> None:
+    """Discarded before it is read, or its stream closed after one event: the child, blocked on
+    a full pipe, is killed and reaped."""
+    assert run(mode) == ("True", "None", "False")
+
+
 def test_no_child_on_one_cpu() -> None:
     assert run("one CPU") == ("False", "None", "False")
 
@@ -128,3 +185,33 @@ def test_a_started_emulator_answers_as_one_that_built_in_place() -> None:
     assert answers[0] == answers[1]
     assert answers[0][0]["events"]
     assert answers[0][1]["data"]
+
+
+def test_a_started_emulator_streams_a_big_seed_and_answers_as_one_built_in_place() -> None:
+    """`python -m emulator` at `AHEAD_BELOW` events, whose child streams them, against the
+    in-thread handle: the same usage, event for event, and no child left once it listens."""
+    from emulator.scenario.ahead import AHEAD_BELOW
+
+    options: dict[str, Any] = {"events": AHEAD_BELOW, "customers": 6, "days": 5, "page_size": 1000}
+    query = {
+        "starting_on": "2024-01-01T00:00:00Z",
+        "ending_before": "2024-01-06T00:00:00Z",
+        "window_size": "hour",
+        "billable_metrics": [],
+    }
+    answers = []
+    for handle in (EmulatorProcess("t", **options), Emulator("t", **options)):
+        with handle as emulator:
+            state = emulator.state()
+            metrics = [{"id": metric["id"]} for metric in state["billable_metrics"]]
+            pages = []
+            for metric in metrics:  # every hour of every customer, a metric at a time
+                body = {**query, "billable_metrics": [metric]}
+                pages.append(emulator.request("POST", "/v1/usage", body))
+            answers.append(pages)
+            if isinstance(emulator, EmulatorProcess):
+                children = Path(f"/proc/{emulator.pid}/task/{emulator.pid}/children")
+                assert children.read_text().split() == []
+    assert answers[0] == answers[1]
+    assert all(page["next_page"] is None for page in answers[0])  # every row, on one page
+    assert sum(row["value"] or 0 for row in answers[0][0]["data"]) > 0

@@ -115,7 +115,12 @@ def _generated(settings: Settings) -> tuple[Store, Catalog]:
         if kept is not None:
             store, rating = kept
             return store, load_fields(rating, store)
-    store, rating = build_scenario(*options)
+    streamed = ahead.events(options, settings.events)  # made by a child, when one makes them
+    try:
+        store, rating = build_scenario(*options, streamed)
+    except ahead.StreamCut as exc:
+        print(f"metronome-emulator: generating the events here: {exc}", file=sys.stderr)
+        store, rating = build_scenario(*options)
     if folder is not None:
         seed_cache.save(folder, store, rating, *options)
     return store, load_fields(rating, store)
@@ -128,34 +133,33 @@ def generated_world(seed: int, customers: int, days: int, events: int) -> tuple[
 
 
 def build_scenario(
-    seed: int, customers: int, days: int, events: int
+    seed: int,
+    customers: int,
+    days: int,
+    events: int,
+    made: Iterable[EventLike] | None = None,
 ) -> tuple[Store, dict[str, list[dict[str, Any]]]]:
     """The scenario's store and its rating fields (products, rate cards, contracts); a big one
-    reports its progress."""
+    reports its progress. `made`: its events, made elsewhere (`ahead.events`)."""
     # Imported here: the generator needs Faker (about 0.1 s to import), a cached seed does not.
     from emulator.scenario.seed import generate
 
     scenario = generate(seed, customers, days, events)
+    loaded: Iterable[EventLike] = scenario.events if made is None else made
     if len(scenario.events) >= PROGRESS_EVERY:
-        store = Store.from_document(
-            _Loading(
-                scenario.customers,
-                scenario.billable_metrics,
-                _progress(scenario.events, len(scenario.events)),
-            )
-        )
-    else:
-        store = Store.from_document(scenario)
+        loaded = _progress(loaded, len(scenario.events))
+    store = Store.from_document(_Loading(scenario.customers, scenario.billable_metrics, loaded))
     return store, scenario.rating_fields()
 
 
 @dataclass(frozen=True, slots=True)
 class _Loading:
-    """A scenario whose events report progress as the store reads them."""
+    """A scenario's customers and metrics, and its events as the store reads them: reporting
+    progress, or made by a child (`ahead.events`)."""
 
     customers: list[CustomerRecord]
     billable_metrics: list[MetricDocument]
-    events: Iterator[EventLike]
+    events: Iterable[EventLike]
 
 
 def _progress(events: Iterable[EventLike], total: int) -> Iterator[EventLike]:
