@@ -317,15 +317,19 @@ async def serve(settings: Settings, collect_when_listening: bool = False) -> Non
     from emulator.web.keys import TENANTS
     from emulator.web.server import start
 
-    # Before anything else, so that a signal sent right after the start-up line is not lost.
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
-    _stop_on_signals(loop, stop)
     if settings.exit_with_stdin:
         threading.Thread(
             target=_stop_at_end_of_input, args=(loop, stop), name="stdin", daemon=True
         ).start()
+    # Building the app holds the loop (seconds for a big scenario): until it is built, SIGINT and
+    # SIGTERM interrupt it (`main` answers with status 0); then they set `stop`, before the
+    # server listens, so that a signal sent right after the start-up line is not lost.
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(sig, signal.default_int_handler)
     app = create_app(settings)
+    _stop_on_signals(loop, stop)
     runner = await start(app, settings.host, settings.port)
     host, port = runner.addresses[0][:2]
     initial = app[TENANTS].initial

@@ -232,6 +232,30 @@ class TestStartUp:
         assert process.returncode == 0, err
         assert "Fatal Python error" not in err
 
+    @pytest.mark.parametrize("sig", [signal.SIGTERM, signal.SIGINT])
+    def test_a_signal_while_a_big_scenario_builds_stops_the_build(self, sig: int) -> None:
+        """Building holds the loop for seconds at a million events: a signal then ends the start
+        at once (status 0, nothing listening, no child left), not once the build is done."""
+        process = subprocess.Popen(
+            [sys.executable, "-m", "emulator", "--port", "0", "--events", "1000000"],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        assert process.stderr is not None
+        assert "loaded 100,000 of 1,000,000" in process.stderr.readline()  # building, with its
+        children = Path(f"/proc/{process.pid}/task/{process.pid}/children")  # child if Linux
+        left = children.read_text().split() if children.exists() else []
+        sent = time.monotonic()
+        process.send_signal(sig)
+        out, err = process.communicate(timeout=20)
+        assert time.monotonic() - sent < 1.5  # not the seconds left of the build
+        assert process.returncode == 0, err
+        assert "listening" not in out
+        assert "Traceback" not in err
+        for pid in left:  # the streaming child: killed, or gone with its pipe
+            assert _ends_within(int(pid), 2.0)
+
     def test_exit_with_stdin_and_no_standard_input_at_all(self) -> None:
         process = subprocess.run(
             [
@@ -299,3 +323,18 @@ def test_serves_on_uvloop() -> None:
     from emulator import cli
 
     assert cli.run is uvloop.run
+
+
+def _ends_within(pid: int, seconds: float) -> bool:
+    """Whether a process ends within `seconds` (a zombie, left for init to reap, has ended)."""
+    deadline = time.monotonic() + seconds
+    while True:
+        try:
+            state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+        except OSError:  # gone
+            return True
+        if state in ("Z", "X"):
+            return True
+        if time.monotonic() > deadline:
+            return False
+        time.sleep(0.02)
