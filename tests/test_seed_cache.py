@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+import pickle
 from pathlib import Path
+from typing import IO
 
 import orjson
+import pytest
 
 from emulator.metering.store import Store
 from emulator.metering.usage import UsagePage, UsageScope
 from emulator.scenario import seed_cache
-from emulator.scenario.initial import initial_state
+from emulator.scenario.initial import build_scenario, initial_state
 from emulator.scenario.seed import generate
 from emulator.settings import Settings
 from emulator.wire.models import UsageQuery
@@ -53,6 +56,32 @@ class TestSeedCache:
         for entry in tmp_path.glob("seed-*.pickle"):
             entry.write_bytes(b"cut short")
         assert seed_cache.load(tmp_path, *OPTIONS.values()) is None
+
+    @pytest.mark.parametrize("stop", [KeyboardInterrupt, OSError(28, "No space left on device")])
+    def test_a_write_stopped_halfway_leaves_no_file(
+        self,
+        tmp_path: Path,
+        monkeypatch: pytest.MonkeyPatch,
+        capsys: pytest.CaptureFixture[str],
+        stop: BaseException | type[BaseException],
+    ) -> None:
+        """A signal that ends the start (`main` answers 0), or a full disk (said on stderr),
+        in the middle of writing an entry: the half-written temporary file goes too."""
+        store, rating = build_scenario(5, 4, 3, seed_cache.SMALLEST)  # OPTIONS
+
+        def dump_half(_kept: object, file: IO[bytes], **_: object) -> None:
+            file.write(b"half an entry")
+            file.flush()
+            raise stop
+
+        monkeypatch.setattr(pickle, "dump", dump_half)
+        if stop is KeyboardInterrupt:
+            with pytest.raises(KeyboardInterrupt):
+                seed_cache.save(tmp_path, store, rating, *OPTIONS.values())
+        else:
+            seed_cache.save(tmp_path, store, rating, *OPTIONS.values())
+            assert "seed cache not written: [Errno 28] No space left" in capsys.readouterr().err
+        assert list(tmp_path.iterdir()) == []
 
     def test_small_scenarios_are_not_kept(self, tmp_path: Path) -> None:
         initial_state(Settings(seed=5, customers=2, days=1, events=100, seed_cache=tmp_path))

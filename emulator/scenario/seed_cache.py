@@ -2,7 +2,7 @@
 start loads it rather than generating and ingesting it again.
 
 Loading an entry takes milliseconds for the default's 20,000 events and about a second for a
-million, which take ten seconds or more to build (bench/results/ratios.md, startup_split.md).
+million, which take eight seconds or more to build (bench/results/ratios.md, startup_split.md).
 An entry's name is a digest of the seed options, the Python version and the source of the
 `emulator` package, so a changed emulator never loads a store an older one built.
 Only scenarios of at least `SMALLEST` events are kept (a test's small scenarios build in
@@ -92,7 +92,11 @@ def save(
             return
         path = _entry(folder, seed, customers, days, events)
         with tempfile.NamedTemporaryFile(dir=folder, prefix=".seed-", delete=False) as file:
-            pickle.dump((store, rating), file, protocol=pickle.HIGHEST_PROTOCOL)
+            try:
+                pickle.dump((store, rating), file, protocol=pickle.HIGHEST_PROTOCOL)
+            except BaseException:  # a full disk, or a signal that ends the start: no file left
+                Path(file.name).unlink()
+                raise
         os.replace(file.name, path)
         _trim(folder)
     except OSError as exc:
