@@ -55,16 +55,22 @@ PROGRAM = textwrap.dedent(
         sys.exit()
     if mode.startswith("streamed"):  # streamed from this size on, in frames of 700 events
         ahead.AHEAD_BELOW, ahead.FRAME = 1_000, 700
-    if mode in ("streamed, cut short", "streamed, too many"):  # a child with a stream gone wrong
+    if mode in ("streamed, cut short", "streamed, too many", "streamed, past the end"):
+        # A child with a stream gone wrong: one frame and no more; an event too many in its
+        # last frame; every event, then a frame where the end should be.
         from emulator.scenario.seed import generate
         events = [tuple(e) for e in generate(*options).events]
-        frames = [events[:700], events[700:]] if mode.endswith("many") else [events[:700]]
+        frames = {
+            "streamed, cut short": [events[:700]],
+            "streamed, too many": [events[:700], events[700:] + events[:1]],
+            "streamed, past the end": [events[:700], events[700:], events[:1]],
+        }[mode]
         read, write = os.pipe()
         pid = os.fork()
         if pid == 0:
             with os.fdopen(write, "wb") as out:
                 for frame in frames:
-                    data = pickle.dumps(frame + frame[:1] if mode.endswith("many") else frame)
+                    data = pickle.dumps(frame)
                     out.write(len(data).to_bytes(8, "big") + data)
             os._exit(0)
         os.close(write)
@@ -96,9 +102,13 @@ PROGRAM = textwrap.dedent(
         print(started, None, children_left())
         sys.exit()
     if mode == "streamed, dropped":  # a stream read in part, then let go
-        stream = ahead.events(options, settings.events)
-        next(stream)
-        stream.close()
+        events = iter(ahead.events(options, settings.events))
+        next(events)
+        events.close()
+        print(started, None, children_left())
+        sys.exit()
+    if mode == "streamed, closed unread":  # a build that failed before it read any event
+        ahead.events(options, settings.events).close()
         print(started, None, children_left())
         sys.exit()
     if mode == "streamed":
@@ -143,10 +153,13 @@ def test_a_streamed_scenario_is_the_scenario_built_in_place() -> None:
     assert run("streamed") == ("True", in_place, "False")
 
 
-@pytest.mark.parametrize("mode", ["streamed, cut short", "streamed, too many"])
+@pytest.mark.parametrize(
+    "mode", ["streamed, cut short", "streamed, too many", "streamed, past the end"]
+)
 def test_a_stream_gone_wrong_leaves_the_parent_to_build(mode: str) -> None:
-    """One frame and then the end of the pipe, or a frame past the count: `initial._generated`
-    catches `StreamCut`, says so, and builds the scenario itself."""
+    """One frame and then the end of the pipe, an event past the count, or a frame where the end
+    should be: `initial._generated` catches `StreamCut`, says so, and builds the scenario
+    itself."""
     _, in_place, _ = run("in place")
     done = subprocess.run(
         [sys.executable, "-c", PROGRAM, mode], capture_output=True, text=True, check=True
@@ -155,10 +168,12 @@ def test_a_stream_gone_wrong_leaves_the_parent_to_build(mode: str) -> None:
     assert "metronome-emulator: generating the events here: " in done.stderr
 
 
-@pytest.mark.parametrize("mode", ["streamed, never read", "streamed, dropped"])
+@pytest.mark.parametrize(
+    "mode", ["streamed, never read", "streamed, dropped", "streamed, closed unread"]
+)
 def test_a_streaming_child_no_one_reads_to_the_end_is_killed(mode: str) -> None:
-    """Discarded before it is read, or its stream closed after one event: the child, blocked on
-    a full pipe, is killed and reaped."""
+    """Discarded before it is read, its stream closed after one event, or closed before any: the
+    child, blocked on a full pipe, is ended and reaped."""
     assert run(mode) == ("True", "None", "False")
 
 

@@ -24,7 +24,10 @@ take turns and the copy is pure cost), and a process with no other thread. The c
 parent's hash seed, so it makes what the parent would have made. If it fails in any way (an error,
 a kill, a payload cut short), `take` answers None, or the stream raises `StreamCut`, and the parent
 builds the scenario itself, which raises the same error, if any, where it is reported. A child
-that is never read (the start failed before the scenario was needed) is killed by `discard`.
+that is never read (the start failed before the scenario was needed) is ended by `discard`, a
+stream closed before its end ends its child (`Stream.close`), and a child whose parent is gone
+dies of the broken pipe at its next write. The child inherits `main`'s signal handlers: SIGINT or
+SIGTERM ends it as they end the start.
 """
 
 from __future__ import annotations
@@ -47,7 +50,17 @@ if TYPE_CHECKING:  # the parent imports these only later, after the fork
     from emulator.scenario.seed import GeneratedEvent
     from emulator.scenario.seed_cache import Rating
 
-__all__ = ["AHEAD_BELOW", "FRAME", "StreamCut", "discard", "events", "options_of", "start", "take"]
+__all__ = [
+    "AHEAD_BELOW",
+    "FRAME",
+    "Stream",
+    "StreamCut",
+    "discard",
+    "events",
+    "options_of",
+    "start",
+    "take",
+]
 
 AHEAD_BELOW = 100_000
 FRAME = 10_000  # events a frame of a streamed scenario: about 0.8 MB pickled
@@ -174,22 +187,29 @@ def _write_frames(frames: queue.Queue[bytes | None], write: int) -> None:
         os._exit(1)
 
 
-def events(options: Options, expected: int) -> Iterator[GeneratedEvent] | None:
-    """The events a child streams for these options, `expected` of them, read as they are
-    iterated; None when no child streams them. The iterator raises `StreamCut` where the stream
-    is cut short (the child failed) or holds more or fewer."""
+def events(options: Options, expected: int) -> Stream | None:
+    """The events a child streams for these options, `expected` of them; None when no child
+    streams them."""
     pending = _streams.pop(options, None)
-    return None if pending is None else _received(*pending, expected)
+    return None if pending is None else Stream(*pending, expected)
 
 
-def _received(pid: int, read: int, expected: int) -> Iterator[GeneratedEvent]:
-    """The frames as events; the child is reaped once its last frame and the end after it are
-    read, and killed first if the stream is dropped or cut before."""
-    from emulator.scenario.seed import GeneratedEvent
+class Stream:
+    """A child's events, read as they are iterated (once). Iterating raises `StreamCut` where the
+    stream is cut short (the child failed) or holds more or fewer events. The child is reaped
+    once its last frame and the end after it are read; `close` (also where iterating stops
+    early) ends a child that has not ended, whether or not iterating began."""
 
-    count = 0
-    try:
-        with os.fdopen(read, "rb") as source:
+    def __init__(self, pid: int, read: int, expected: int) -> None:
+        self._pid: int | None = pid  # until it is reaped
+        self._source = os.fdopen(read, "rb")
+        self._expected = expected
+
+    def __iter__(self) -> Iterator[GeneratedEvent]:
+        from emulator.scenario.seed import GeneratedEvent
+
+        count, expected, source = 0, self._expected, self._source
+        try:
             while count < expected:
                 size = int.from_bytes(_exactly(source, _LENGTH), "big")
                 frame = pickle.loads(_exactly(source, size)) if size else []
@@ -199,14 +219,18 @@ def _received(pid: int, read: int, expected: int) -> Iterator[GeneratedEvent]:
                 if count == expected:
                     if _exactly(source, _LENGTH) != bytes(_LENGTH):
                         raise StreamCut(f"more than the {expected:,} events expected")
-                    _reap(pid)
-                    pid = 0
+                    pid, self._pid = self._pid, None
+                    if pid is not None:  # it has sent all it had: it ends
+                        _reap(pid)
                 yield from map(tuple.__new__, repeat(GeneratedEvent), frame)
-    finally:
-        if pid:  # a child left writing to a pipe that no one reads would block for ever
-            with contextlib.suppress(ProcessLookupError):
-                os.kill(pid, signal.SIGKILL)
-            _reap(pid)
+        finally:
+            self.close()
+
+    def close(self) -> None:
+        self._source.close()
+        if self._pid is not None:
+            _end(self._pid)
+            self._pid = None
 
 
 def _exactly(source: BinaryIO, size: int) -> bytes:
@@ -233,18 +257,27 @@ def take(options: Options) -> tuple[Store, Rating] | None:
 
 
 def discard() -> None:
-    """Kill and reap the children no one read (a start that failed before it needed them)."""
+    """End the children no one read (a start that failed before it needed them)."""
     for children in (_pending, _streams):
         while children:
             _, (pid, read) = children.popitem()
-            with contextlib.suppress(ProcessLookupError):  # it has already exited
-                os.kill(pid, signal.SIGKILL)
-            _reap(pid)
             os.close(read)
+            _end(pid)
+
+
+def _end(pid: int) -> None:
+    """End a child that may still run, and reap it; its pipe's read end is closed first, so a
+    child writing to it dies of the broken pipe. It is killed, unless SIGCHLD is ignored
+    (inherited across exec): then the kernel reaps a child as it ends, so its pid may be another
+    process's by now, and `_reap` waits for it to end."""
+    if signal.getsignal(signal.SIGCHLD) is not signal.SIG_IGN:
+        with contextlib.suppress(ProcessLookupError):  # it has already exited
+            os.kill(pid, signal.SIGKILL)
+    _reap(pid)
 
 
 def _reap(pid: int) -> None:
-    # A parent that ignores SIGCHLD (inherited across exec) has its children reaped by the
-    # kernel: there is nothing left to wait for.
+    # A parent that ignores SIGCHLD has its children reaped by the kernel: there is nothing left
+    # to wait for, once they have ended.
     with contextlib.suppress(ChildProcessError):
         os.waitpid(pid, 0)

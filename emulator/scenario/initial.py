@@ -121,6 +121,9 @@ def _generated(settings: Settings) -> tuple[Store, Catalog]:
     except ahead.StreamCut as exc:
         print(f"metronome-emulator: generating the events here: {exc}", file=sys.stderr)
         store, rating = build_scenario(*options)
+    finally:
+        if streamed is not None:  # its child ended, even if the build stopped before reading it
+            streamed.close()
     if folder is not None:
         seed_cache.save(folder, store, rating, *options)
     return store, load_fields(rating, store)
