@@ -312,6 +312,10 @@ def settings_from(argv: Sequence[str] | None = None) -> Settings:
 async def serve(settings: Settings, collect_when_listening: bool = False) -> None:
     """Build the app, listen, print the start-up line and wait for a signal; then the garbage
     collector is turned on if `collect_when_listening` (`main` turned it off to start)."""
+    # asyncio's runner put in a SIGINT handler that only cancels this task, which building the
+    # app (seconds for a big scenario) never lets run: until it is built, SIGINT interrupts it,
+    # as SIGTERM does (`main`).
+    signal.signal(signal.SIGINT, signal.default_int_handler)
     from emulator.app import create_app
     from emulator.tenancy.statefile import PartialStateFileError, StateFileError
     from emulator.web.keys import TENANTS
@@ -323,12 +327,9 @@ async def serve(settings: Settings, collect_when_listening: bool = False) -> Non
         threading.Thread(
             target=_stop_at_end_of_input, args=(loop, stop), name="stdin", daemon=True
         ).start()
-    # Building the app holds the loop (seconds for a big scenario): until it is built, SIGINT and
-    # SIGTERM interrupt it (`main` answers with status 0); then they set `stop`, before the
-    # server listens, so that a signal sent right after the start-up line is not lost.
-    for sig in (signal.SIGINT, signal.SIGTERM):
-        signal.signal(sig, signal.default_int_handler)
     app = create_app(settings)
+    # Then they set `stop`, from before the server listens: a signal sent right after the
+    # start-up line is not lost.
     _stop_on_signals(loop, stop)
     runner = await start(app, settings.host, settings.port)
     host, port = runner.addresses[0][:2]
@@ -357,10 +358,13 @@ async def serve(settings: Settings, collect_when_listening: bool = False) -> Non
             raise _ShutdownError(str(exc)) from None
 
 
+_STOPPING = (signal.SIGINT, signal.SIGTERM)
+
+
 def _stop_on_signals(loop: asyncio.AbstractEventLoop, stop: asyncio.Event) -> None:
     """SIGINT and SIGTERM set `stop`. Windows' event loops have no signal handlers: there
     `signal.signal` does it (Ctrl-C; a parent's terminate() ends the process outright)."""
-    for sig in (signal.SIGINT, signal.SIGTERM):
+    for sig in _STOPPING:
         try:
             loop.add_signal_handler(sig, stop.set)
         except NotImplementedError:
@@ -407,13 +411,21 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 2
     collecting = gc.isenabled()
     gc.disable()
+    # Until the server listens, SIGINT and SIGTERM interrupt the start, which then ends with
+    # status 0 (a child building ahead inherits them and leaves); `serve` hands them to the loop
+    # once the app is built. Put back as they were when `main` returns.
+    kept = {sig: signal.signal(sig, signal.default_int_handler) for sig in _STOPPING}
     from emulator.scenario import ahead
 
-    ahead.start(settings)  # the seed built in a child while the application is imported
     try:
+        ahead.start(settings)  # the seed built in a child while the application is imported
         return _main(settings, collecting)
+    except KeyboardInterrupt:  # a signal while the app was still being built
+        return 0
     finally:
         ahead.discard()  # a child the start never read, when it failed before it needed it
+        for sig, handler in kept.items():
+            signal.signal(sig, handler)
         if collecting:  # and serve() did not get as far as listening
             gc.enable()
 
@@ -424,8 +436,6 @@ def _main(settings: Settings, collecting: bool) -> int:
 
     try:
         run(serve(settings, collect_when_listening=collecting))
-    except KeyboardInterrupt:  # Ctrl-C while the scenario was still being built
-        return 0
     except (FixtureError, StateFileError) as exc:
         print(f"metronome-emulator: error: {exc}", file=sys.stderr)
         return 2

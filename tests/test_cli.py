@@ -232,20 +232,21 @@ class TestStartUp:
         assert process.returncode == 0, err
         assert "Fatal Python error" not in err
 
+    @pytest.mark.skipif(sys.platform != "linux", reason="a child streams the events on Linux")
     @pytest.mark.parametrize("sig", [signal.SIGTERM, signal.SIGINT])
-    def test_a_signal_while_a_big_scenario_builds_stops_the_build(self, sig: int) -> None:
-        """Building holds the loop for seconds at a million events: a signal then ends the start
-        at once (status 0, nothing listening, no child left), not once the build is done."""
-        process = subprocess.Popen(
-            [sys.executable, "-m", "emulator", "--port", "0", "--events", "1000000"],
-            stdout=subprocess.PIPE,
-            stderr=subprocess.PIPE,
-            text=True,
-        )
+    @pytest.mark.parametrize("when", ["as the child starts", "while it ingests"])
+    def test_a_signal_while_a_big_scenario_builds_stops_the_build(
+        self, sig: int, when: str
+    ) -> None:
+        """Building holds the loop for seconds at a million events: a signal, from the moment
+        the child that streams them is forked (the server still importing) to the build's end,
+        ends the start at once (status 0, nothing listening, no child left), not once the build
+        is done."""
+        process = _big_start()
         assert process.stderr is not None
-        assert "loaded 100,000 of 1,000,000" in process.stderr.readline()  # building, with its
-        children = Path(f"/proc/{process.pid}/task/{process.pid}/children")  # child if Linux
-        left = children.read_text().split() if children.exists() else []
+        child = _child_of(process.pid)
+        if when == "while it ingests":
+            assert "loaded 100,000 of 1,000,000" in process.stderr.readline()
         sent = time.monotonic()
         process.send_signal(sig)
         out, err = process.communicate(timeout=20)
@@ -253,8 +254,25 @@ class TestStartUp:
         assert process.returncode == 0, err
         assert "listening" not in out
         assert "Traceback" not in err
-        for pid in left:  # the streaming child: killed, or gone with its pipe
-            assert _ends_within(int(pid), 2.0)
+        assert _ends_within(child, 2.0)
+
+    @pytest.mark.skipif(sys.platform != "linux", reason="a child streams the events on Linux")
+    def test_a_streaming_child_outlives_no_killed_parent(self) -> None:
+        """SIGKILL leaves the parent no say: its child ends of the broken pipe."""
+        process = _big_start()
+        assert process.stderr is not None
+        child = _child_of(process.pid)
+        assert "loaded 100,000 of 1,000,000" in process.stderr.readline()
+        process.kill()
+        process.communicate(timeout=20)
+        assert _ends_within(child, 2.0)
+
+    def test_main_in_process_puts_the_signal_handlers_back(self) -> None:
+        """`main` called in a process of its own (a failed start here) leaves SIGINT and SIGTERM
+        as it found them."""
+        before = {sig: signal.getsignal(sig) for sig in (signal.SIGINT, signal.SIGTERM)}
+        assert main(["--port", "0", "--fixtures", "/nonexistent/fixture.json"]) == 2
+        assert {sig: signal.getsignal(sig) for sig in before} == before
 
     def test_exit_with_stdin_and_no_standard_input_at_all(self) -> None:
         process = subprocess.run(
@@ -338,3 +356,24 @@ def _ends_within(pid: int, seconds: float) -> bool:
         if time.monotonic() > deadline:
             return False
         time.sleep(0.02)
+
+
+def _big_start() -> subprocess.Popen[str]:
+    """`python -m emulator` building a million events: seconds of building, a child streaming."""
+    return subprocess.Popen(
+        [sys.executable, "-m", "emulator", "--port", "0", "--events", "1000000"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+
+
+def _child_of(pid: int) -> int:
+    """The one child of a process, once it has forked it (within 10 s)."""
+    children = Path(f"/proc/{pid}/task/{pid}/children")
+    deadline = time.monotonic() + 10
+    while not (found := children.read_text().split()):
+        assert time.monotonic() < deadline, "no child forked"
+        time.sleep(0.005)
+    (child,) = found
+    return int(child)
