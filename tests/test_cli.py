@@ -233,8 +233,10 @@ class TestStartUp:
         assert "Fatal Python error" not in err
 
     @pytest.mark.skipif(sys.platform != "linux", reason="a child streams the events on Linux")
-    @pytest.mark.parametrize("sig", [signal.SIGTERM, signal.SIGINT])
-    @pytest.mark.parametrize("when", ["as the child starts", "while it ingests"])
+    @pytest.mark.parametrize(
+        ("sig", "when"),
+        [(signal.SIGTERM, "as the child starts"), (signal.SIGINT, "while it ingests")],
+    )
     def test_a_signal_while_a_big_scenario_builds_stops_the_build(
         self, sig: int, when: str
     ) -> None:
