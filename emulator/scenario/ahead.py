@@ -131,12 +131,10 @@ def _cpus() -> float:
 def _build_and_send(build: Callable[..., object], options: Options, write: int) -> NoReturn:
     """The child: build, pickle, write, and leave with `os._exit` (no cleanup of the parent's
     state, no buffered output written twice); any failure exits 1, and the parent builds. Its
-    standard streams go to /dev/null: the parent's may be a pipe whose reader waits for its end."""
+    standard streams go to /dev/null (`_quiet`)."""
     status = 1
     try:
-        quiet = os.open(os.devnull, os.O_RDWR)
-        for fd in (0, 1, 2):
-            os.dup2(quiet, fd)
+        _quiet()
         data = pickle.dumps(build(*options), protocol=pickle.HIGHEST_PROTOCOL)
         with os.fdopen(write, "wb") as out:
             out.write(len(data).to_bytes(_LENGTH, "big"))
@@ -156,9 +154,7 @@ def _generate_and_stream(options: Options, write: int) -> NoReturn:
     day's start."""
     status = 1
     try:
-        quiet = os.open(os.devnull, os.O_RDWR)
-        for fd in (0, 1, 2):
-            os.dup2(quiet, fd)
+        _quiet()
         from emulator.scenario.seed import generate
 
         made = iter(generate(*options).events)
@@ -172,6 +168,14 @@ def _generate_and_stream(options: Options, write: int) -> NoReturn:
         status = 0
     finally:
         os._exit(status)
+
+
+def _quiet() -> None:
+    """A child's standard streams to /dev/null: the parent's may be a pipe whose reader waits for
+    its end."""
+    quiet = os.open(os.devnull, os.O_RDWR)
+    for fd in (0, 1, 2):
+        os.dup2(quiet, fd)
 
 
 def _write_frames(frames: queue.Queue[bytes | None], write: int) -> None:
