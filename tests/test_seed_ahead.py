@@ -102,17 +102,17 @@ PROGRAM = textwrap.dedent(
         print(started, None, children_left())
         sys.exit()
     if mode == "streamed, dropped":  # a stream read in part, then let go
-        events = iter(ahead.events(options, settings.events))
+        events = iter(ahead.events(options))
         next(events)
         events.close()
         print(started, None, children_left())
         sys.exit()
     if mode == "streamed, closed unread":  # a build that failed before it read any event
-        ahead.events(options, settings.events).close()
+        ahead.events(options).close()
         print(started, None, children_left())
         sys.exit()
     if mode == "streamed":
-        taken = initial.build_scenario(*options, ahead.events(options, settings.events))
+        taken = initial.build_scenario(*options, ahead.events(options))
         print(started, digest(taken), children_left())
         sys.exit()
     taken = ahead.take(options)

@@ -191,11 +191,12 @@ def _write_frames(frames: queue.Queue[bytes | None], write: int) -> None:
         os._exit(1)
 
 
-def events(options: Options, expected: int) -> Stream | None:
-    """The events a child streams for these options, `expected` of them; None when no child
+def events(options: Options) -> Stream | None:
+    """The events a child streams for these options, as many as the options say (a child
+    streams only a scenario with customers and days, which has them all); None when no child
     streams them."""
     pending = _streams.pop(options, None)
-    return None if pending is None else Stream(*pending, expected)
+    return None if pending is None else Stream(*pending, options[3])
 
 
 class Stream:

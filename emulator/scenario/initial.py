@@ -115,7 +115,7 @@ def _generated(settings: Settings) -> tuple[Store, Catalog]:
         if kept is not None:
             store, rating = kept
             return store, load_fields(rating, store)
-    streamed = ahead.events(options, settings.events)  # made by a child, when one makes them
+    streamed = ahead.events(options)  # made by a child, when one makes them
     try:
         store, rating = build_scenario(*options, streamed)
     except ahead.StreamCut as exc:
